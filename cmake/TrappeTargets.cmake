@@ -1,0 +1,56 @@
+# Helpers that give every Trappe target the same compiler settings.
+#
+#   trappe_library(<name> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
+#       declares trappe_<name> with the alias trappe::<name>; headers under include/.
+#   trappe_executable(<name> SOURCES ... [DEPS ...])
+#   trappe_test(<name> SOURCES ... [DEPS ...] [LABELS ...])
+#       a GoogleTest binary whose tests ctest discovers one by one.
+#   trappe_benchmark(<name> SOURCES ... [DEPS ...])
+
+function(trappe_warnings target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+    -Wcast-align -Wimplicit-fallthrough)
+  if(TRAPPE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+function(trappe_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(trappe_${name} ${ARG_SOURCES})
+  add_library(trappe::${name} ALIAS trappe_${name})
+  if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/include")
+    target_include_directories(trappe_${name} PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/include")
+  endif()
+  target_link_libraries(trappe_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  trappe_warnings(trappe_${name})
+endfunction()
+
+function(trappe_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  trappe_warnings(${name})
+endfunction()
+
+function(trappe_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} trappe::testing GTest::gmock GTest::gtest_main)
+  trappe_warnings(${name})
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+endfunction()
+
+function(trappe_benchmark name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  trappe_warnings(${name})
+endfunction()
