@@ -1,0 +1,113 @@
+// EventLog: the one interface every Trappe service sees for the shared event log.
+//
+// Two backends implement it (DESIGN.md section 2): an embedded, durable log in RocksDB
+// for the single-process server, and Apache Kafka through librdkafka for distributed
+// deployments. Both pass one conformance suite (tests/libs/eventlog), so a service cannot
+// tell them apart.
+//
+// Guarantees, for both backends:
+//  - A record's partition is chosen from its key with Kafka's default partitioner
+//    (murmur2), so a key lands on the same partition number in both backends.
+//  - Offsets within a partition are dense (0, 1, 2, ...) and records are read back in the
+//    order they were appended.
+//  - Append returns only when every record is durable (embedded: in the fsynced WAL;
+//    Kafka: acknowledged by all in-sync replicas), with each record's position. A failure
+//    is returned to the caller; it is never dropped.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trappe/common/status.h"
+
+namespace trappe::eventlog {
+
+// The two topics of DESIGN.md section 2.
+inline constexpr std::string_view kCaseEventsTopic = "trappe.case-events.v1";
+inline constexpr std::string_view kOrgEventsTopic = "trappe.org-events.v1";
+
+struct Header {
+  std::string key;
+  std::string value;
+  friend bool operator==(const Header&, const Header&) = default;
+};
+
+// A record to append.
+struct Record {
+  std::string key;    // "<tenant>/<aggregate id>"; decides the partition
+  std::string value;  // a serialised trappe.events.v1.EventEnvelope
+  std::vector<Header> headers;
+};
+
+struct Position {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  friend bool operator==(const Position&, const Position&) = default;
+};
+
+// Where a subscription starts reading: the first offset it will return.
+struct TopicPartitionOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+
+// A record read back from the log.
+struct StoredRecord {
+  Position position;
+  std::string key;
+  std::string value;
+  std::vector<Header> headers;
+  int64_t append_time_ms = 0;  // when the log stored it (informational only)
+};
+
+// Reads records from a fixed set of partitions, each from its own start offset.
+// Not thread-safe, except Wake().
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+
+  // Waits up to `timeout` until at least one record is available, then returns up to
+  // `max_records` of them, in offset order within each partition. An empty vector
+  // means nothing arrived in time. Records are never skipped or repeated.
+  [[nodiscard]] virtual Result<std::vector<StoredRecord>> Poll(
+      size_t max_records, std::chrono::milliseconds timeout) = 0;
+
+  // Makes a Poll blocked in another thread return early (empty) - for shutdown.
+  virtual void Wake() = 0;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  // Appends `records` to `topic` and returns the position of each, in the same order.
+  // Records with the same key keep their relative order.
+  [[nodiscard]] virtual Result<std::vector<Position>> Append(std::string_view topic,
+                                                             std::vector<Record> records) = 0;
+
+  [[nodiscard]] virtual Result<std::unique_ptr<Subscription>> Subscribe(
+      std::vector<TopicPartitionOffset> from) = 0;
+
+  [[nodiscard]] virtual Result<int32_t> PartitionCount(std::string_view topic) = 0;
+
+  // For each partition of `topic` (index = partition), the offset the next appended record
+  // will get: the "high watermark". A partition is fully read when its subscriber's next
+  // offset equals this.
+  [[nodiscard]] virtual Result<std::vector<int64_t>> EndOffsets(std::string_view topic) = 0;
+
+  // Flushes and releases resources; further calls fail with UNAVAILABLE.
+  virtual void Close() = 0;
+};
+
+// Kafka's default partitioner: murmur2 of the key (seed 0x9747b28c), sign bit masked,
+// modulo the partition count. Identical to the Java client and librdkafka's
+// "murmur2_random" for non-empty keys.
+int32_t PartitionForKey(std::string_view key, int32_t partition_count);
+
+}  // namespace trappe::eventlog
