@@ -13,6 +13,20 @@
 //  - Append returns only when every record is durable (embedded: in the fsynced WAL;
 //    Kafka: acknowledged by all in-sync replicas), with each record's position. A failure
 //    is returned to the caller; it is never dropped.
+//  - A reader never sees a record before it is durable, and never sees offset N+1 of a
+//    partition before offset N.
+//
+// Errors (every call returns a Status or Result, nothing throws):
+//  - INVALID_ARGUMENT: an empty or malformed topic name, a partition outside the topic,
+//    a start offset beyond the partition's end, max_records == 0. The message names it.
+//  - NOT_FOUND: the topic does not exist (topics are created by configuration/deployment,
+//    never implicitly by an append).
+//  - UNAVAILABLE: the log is closed, the broker cannot be reached within the configured
+//    timeout, or a durable write failed (nothing is reported as written then).
+//  - DATA_LOSS: a stored record cannot be decoded, or records a reader needs are gone.
+//
+// Opening a log: embedded_log.h (RocksDB), kafka_log.h (librdkafka), or open.h for a
+// URL such as "embedded:///var/lib/trappe/log" or "kafka://host:9092,host:9092?...".
 #pragma once
 
 #include <chrono>
@@ -67,7 +81,8 @@ struct StoredRecord {
 };
 
 // Reads records from a fixed set of partitions, each from its own start offset.
-// Not thread-safe, except Wake().
+// Not thread-safe, except Wake(). A subscription may outlive Close() of its log; its Poll
+// then fails with UNAVAILABLE.
 class Subscription {
  public:
   virtual ~Subscription() = default;
@@ -78,7 +93,8 @@ class Subscription {
   [[nodiscard]] virtual Result<std::vector<StoredRecord>> Poll(
       size_t max_records, std::chrono::milliseconds timeout) = 0;
 
-  // Makes a Poll blocked in another thread return early (empty) - for shutdown.
+  // Makes a Poll blocked in another thread return early (empty) - for shutdown. A Wake
+  // while no Poll is blocked makes the next Poll return at once (it is never lost).
   virtual void Wake() = 0;
 };
 
@@ -87,13 +103,20 @@ class EventLog {
   virtual ~EventLog() = default;
 
   // Appends `records` to `topic` and returns the position of each, in the same order.
-  // Records with the same key keep their relative order.
+  // Records with the same key keep their relative order. Safe to call from many threads;
+  // concurrent appends share durable writes (group commit). On failure no position is
+  // returned. The embedded backend writes a batch all or nothing; the Kafka backend can
+  // have written a prefix of a failed batch (records are then readable, so writers make
+  // their records idempotent, e.g. by event_id and aggregate version).
   [[nodiscard]] virtual Result<std::vector<Position>> Append(std::string_view topic,
                                                              std::vector<Record> records) = 0;
 
+  // Reads the given partitions, each from its offset (0 = the beginning, EndOffsets() =
+  // only records appended from now on). Each partition may appear once.
   [[nodiscard]] virtual Result<std::unique_ptr<Subscription>> Subscribe(
       std::vector<TopicPartitionOffset> from) = 0;
 
+  // The topic's partition count. It never changes for the life of the log.
   [[nodiscard]] virtual Result<int32_t> PartitionCount(std::string_view topic) = 0;
 
   // For each partition of `topic` (index = partition), the offset the next appended record
@@ -107,7 +130,14 @@ class EventLog {
 
 // Kafka's default partitioner: murmur2 of the key (seed 0x9747b28c), sign bit masked,
 // modulo the partition count. Identical to the Java client and librdkafka's
-// "murmur2_random" for non-empty keys.
+// "murmur2_random" for non-empty keys. `partition_count` must be positive.
 int32_t PartitionForKey(std::string_view key, int32_t partition_count);
+
+// Kafka's 32-bit murmur2 hash (as org.apache.kafka.common.utils.Utils.murmur2).
+uint32_t Murmur2(std::string_view data);
+
+// OK when `topic` is a legal topic name (Kafka's rule: 1 to 249 characters from
+// [a-zA-Z0-9._-], not "." or ".."); otherwise INVALID_ARGUMENT naming it.
+[[nodiscard]] Status ValidateTopicName(std::string_view topic);
 
 }  // namespace trappe::eventlog

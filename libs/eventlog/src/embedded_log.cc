@@ -1,0 +1,623 @@
+// The embedded backend (see embedded_log.h).
+//
+// Appends go through a group commit without a dedicated thread: an appender enqueues its
+// batch; if no commit is running it becomes the leader, takes everything queued, assigns
+// offsets, writes one RocksDB WriteBatch with sync=true, then publishes the new end
+// offsets and wakes the appenders and the subscribers. Appenders that arrive while the
+// leader is in fsync wait, and the first of them to wake leads the next group with
+// everything that queued meanwhile. Only the leader assigns offsets and only after a
+// durable write does anyone see them, so offsets are dense and a reader never sees N+1
+// before N is on disk. A failed write stops the log from accepting appends (the state of
+// the tail is unknown, and reusing its offsets could double or reorder records).
+#include "trappe/eventlog/embedded_log.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "record_codec.h"
+#include "trappe/common/log.h"
+
+namespace trappe::eventlog {
+namespace {
+
+using internal::AppendRecordKey;
+using internal::RecordKey;
+
+constexpr char kRecordsColumnFamily[] = "records";
+constexpr char kFormatKey[] = "format";
+constexpr char kFormatValue[] = "trappe-eventlog/1";
+constexpr char kTopicKeyPrefix[] = "topic/";
+constexpr int32_t kMaxPartitions = 100000;
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string message = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return DataLoss(std::move(message));
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsAborted()) {
+    return Unavailable(std::move(message));
+  }
+  if (s.IsInvalidArgument() || s.IsNotSupported()) return FailedPrecondition(std::move(message));
+  return Internal(std::move(message));
+}
+
+// One topic: fixed name and partition count, and the per-partition end offsets.
+struct TopicState {
+  std::string name;
+  std::string key_prefix;
+  int32_t partitions = 0;
+  // Published end offsets: what readers may see. Guarded by Core::mu_; only the
+  // group-commit leader writes them.
+  std::vector<int64_t> ends;
+  // Offsets the leader hands out during a commit; equal to `ends` between commits.
+  // Only the leader touches them.
+  std::vector<int64_t> next;
+};
+
+// One Append call waiting in the group-commit queue.
+struct PendingAppend {
+  TopicState* topic = nullptr;
+  std::vector<int32_t> partitions;
+  std::vector<std::string> values;  // encoded (record_codec.h)
+  size_t bytes = 0;
+  // Filled by the leader.
+  std::vector<Position> positions;
+  Status status;
+  bool done = false;
+};
+
+class EmbeddedSubscription;
+
+class Core : public std::enable_shared_from_this<Core> {
+ public:
+  explicit Core(EmbeddedLogOptions options) : options_(std::move(options)) {}
+  ~Core() { Close(); }
+
+  Status Open();
+  Result<std::vector<Position>> Append(std::string_view topic, std::vector<Record> records);
+  Result<std::unique_ptr<Subscription>> Subscribe(std::vector<TopicPartitionOffset> from);
+  Result<int32_t> PartitionCount(std::string_view topic);
+  Result<std::vector<int64_t>> EndOffsets(std::string_view topic);
+  void Close();
+
+ private:
+  friend class EmbeddedSubscription;
+
+  Result<TopicState*> FindTopic(std::string_view topic);
+  Status LoadOrCreateTopics();
+  Status LoadEndOffsets(TopicState* topic);
+  void LeadGroupCommit(std::unique_lock<std::mutex>& lock);
+  int64_t NowMillis() const;
+
+  const EmbeddedLogOptions options_;
+
+  // Fixed once Open returns, so lookups need no lock.
+  std::map<std::string, std::unique_ptr<TopicState>, std::less<>> topics_;
+
+  std::mutex mu_;
+  std::condition_variable append_cv_;  // appenders: their group is done, or lead one
+  std::condition_variable data_cv_;    // subscribers: end offsets moved, wake, close
+  std::deque<PendingAppend*> queue_;
+  bool leader_active_ = false;
+  bool closing_ = false;  // no new appends; queued ones still commit
+  bool closed_ = false;
+  Status write_error_;  // sticky: after a failed write the log refuses appends
+
+  // Readers hold it shared while they use db_; Close takes it exclusively to free it.
+  std::shared_mutex db_mu_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* records_cf_ = nullptr;
+};
+
+class EmbeddedSubscription final : public Subscription {
+ public:
+  struct Cursor {
+    TopicState* topic;
+    int32_t partition;
+    int64_t next;
+  };
+
+  EmbeddedSubscription(std::shared_ptr<Core> core, std::vector<Cursor> cursors)
+      : core_(std::move(core)), cursors_(std::move(cursors)) {}
+
+  Result<std::vector<StoredRecord>> Poll(size_t max_records,
+                                         std::chrono::milliseconds timeout) override;
+
+  void Wake() override {
+    std::lock_guard lock(core_->mu_);
+    wake_requested_ = true;
+    core_->data_cv_.notify_all();
+  }
+
+ private:
+  Status Read(const std::vector<int64_t>& ends, size_t max_records,
+              std::vector<StoredRecord>* out);
+
+  std::shared_ptr<Core> core_;
+  std::vector<Cursor> cursors_;
+  size_t round_robin_ = 0;       // first partition read by the next Poll (fairness)
+  bool wake_requested_ = false;  // guarded by core_->mu_
+};
+
+class EmbeddedLog final : public EventLog {
+ public:
+  explicit EmbeddedLog(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+  ~EmbeddedLog() override { core_->Close(); }
+
+  Result<std::vector<Position>> Append(std::string_view topic,
+                                       std::vector<Record> records) override {
+    return core_->Append(topic, std::move(records));
+  }
+  Result<std::unique_ptr<Subscription>> Subscribe(
+      std::vector<TopicPartitionOffset> from) override {
+    return core_->Subscribe(std::move(from));
+  }
+  Result<int32_t> PartitionCount(std::string_view topic) override {
+    return core_->PartitionCount(topic);
+  }
+  Result<std::vector<int64_t>> EndOffsets(std::string_view topic) override {
+    return core_->EndOffsets(topic);
+  }
+  void Close() override { core_->Close(); }
+
+ private:
+  std::shared_ptr<Core> core_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Opening
+
+rocksdb::ColumnFamilyOptions RecordsColumnFamilyOptions(const EmbeddedLogOptions& options) {
+  // An append-only log: keys arrive nearly sorted, are never overwritten or deleted, and
+  // are read in long forward scans. Large memtables, no compression (envelopes are small
+  // protobufs; CPU is the scarce resource), no bloom filters (no point lookups).
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = options.write_buffer_bytes;
+  cf.max_write_buffer_number = 4;
+  cf.compression = rocksdb::kNoCompression;
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.target_file_size_base = 64 << 20;
+  cf.max_bytes_for_level_base = 512 << 20;
+  cf.level0_file_num_compaction_trigger = 4;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 32 << 10;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+Status Core::Open() {
+  if (options_.directory.empty()) return InvalidArgument("directory", "must not be empty");
+  if (options_.max_group_bytes == 0) return InvalidArgument("max_group_bytes", "must be > 0");
+  for (const TopicConfig& t : options_.topics) {
+    TRAPPE_RETURN_IF_ERROR(ValidateTopicName(t.name));
+    if (t.partitions < 1 || t.partitions > kMaxPartitions) {
+      return InvalidArgument("topics[" + t.name + "].partitions",
+                             "must be between 1 and " + std::to_string(kMaxPartitions));
+    }
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(options_.directory, ec);
+  if (ec) {
+    return Unavailable("cannot create event log directory " + options_.directory + ": " +
+                       ec.message());
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;  // smooth flush/compaction writeback
+  db_options.keep_log_file_num = 5;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_options.paranoid_checks = true;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kRecordsColumnFamily, RecordsColumnFamilyOptions(options_)},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options_.directory, families, &handles, &db);
+  if (!s.ok()) {
+    const std::string text = s.ToString();
+    if (s.IsIOError() && (text.find("lock") != std::string::npos ||
+                          text.find("LOCK") != std::string::npos)) {
+      return FailedPrecondition("event log directory " + options_.directory +
+                                " is in use by another process or another open log (" +
+                                text + ")");
+    }
+    return FromRocks(s, "opening event log at " + options_.directory);
+  }
+  db_.reset(db);
+  meta_cf_ = handles[0];
+  records_cf_ = handles[1];
+
+  TRAPPE_RETURN_IF_ERROR(LoadOrCreateTopics());
+  for (auto& [name, topic] : topics_) TRAPPE_RETURN_IF_ERROR(LoadEndOffsets(topic.get()));
+  log::Info("eventlog.embedded.opened",
+            {{"directory", options_.directory}, {"topics", static_cast<int64_t>(topics_.size())}});
+  return Status::Ok();
+}
+
+Status Core::LoadOrCreateTopics() {
+  std::string format;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_, kFormatKey, &format);
+  rocksdb::WriteBatch batch;
+  if (s.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_cf_));
+    it->SeekToFirst();
+    if (it->Valid()) {
+      return DataLoss("event log at " + options_.directory +
+                      " holds records but no format marker");
+    }
+    batch.Put(meta_cf_, kFormatKey, kFormatValue);
+  } else if (!s.ok()) {
+    return FromRocks(s, "reading event log format");
+  } else if (format != kFormatValue) {
+    return FailedPrecondition("event log at " + options_.directory + " has format '" + format +
+                              "', this version reads '" + kFormatValue + "'");
+  }
+
+  // Topics already in the log.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_cf_));
+  for (it->Seek(kTopicKeyPrefix); it->Valid() && it->key().starts_with(kTopicKeyPrefix);
+       it->Next()) {
+    auto topic = std::make_unique<TopicState>();
+    topic->name = it->key().ToString().substr(sizeof(kTopicKeyPrefix) - 1);
+    const std::string count = it->value().ToString();
+    char* end = nullptr;
+    const long parsed = std::strtol(count.c_str(), &end, 10);
+    if (end == count.c_str() || *end != '\0' || parsed < 1 || parsed > kMaxPartitions) {
+      return DataLoss("corrupt partition count '" + count + "' of topic " + topic->name);
+    }
+    topic->partitions = static_cast<int32_t>(parsed);
+    topics_.emplace(topic->name, std::move(topic));
+  }
+  TRAPPE_RETURN_IF_ERROR(FromRocks(it->status(), "reading topics"));
+
+  for (const TopicConfig& config : options_.topics) {
+    auto found = topics_.find(config.name);
+    if (found != topics_.end()) {
+      if (found->second->partitions != config.partitions) {
+        log::Warn("eventlog.embedded.partition_count_kept",
+                  {{"topic", config.name},
+                   {"stored", found->second->partitions},
+                   {"configured", config.partitions}});
+      }
+      continue;
+    }
+    auto topic = std::make_unique<TopicState>();
+    topic->name = config.name;
+    topic->partitions = config.partitions;
+    batch.Put(meta_cf_, kTopicKeyPrefix + config.name, std::to_string(config.partitions));
+    log::Info("eventlog.embedded.topic_created",
+              {{"topic", config.name}, {"partitions", config.partitions}});
+    topics_.emplace(config.name, std::move(topic));
+  }
+  if (batch.Count() > 0) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    TRAPPE_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch), "creating topics"));
+  }
+  return Status::Ok();
+}
+
+Status Core::LoadEndOffsets(TopicState* topic) {
+  topic->key_prefix = internal::TopicKeyPrefix(topic->name);
+  topic->ends.assign(static_cast<size_t>(topic->partitions), 0);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_cf_));
+  for (int32_t p = 0; p < topic->partitions; ++p) {
+    const std::string first = RecordKey(topic->key_prefix, p, 0);
+    const std::string last = RecordKey(topic->key_prefix, p, INT64_MAX);
+    it->SeekForPrev(last);
+    if (it->Valid() && it->key().compare(first) >= 0) {
+      topic->ends[static_cast<size_t>(p)] = internal::OffsetOfRecordKey(it->key().ToStringView()) + 1;
+    }
+    TRAPPE_RETURN_IF_ERROR(FromRocks(it->status(), "reading end offset of " + topic->name));
+  }
+  topic->next = topic->ends;
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// Appending
+
+int64_t Core::NowMillis() const {
+  const Timestamp now =
+      options_.clock != nullptr ? options_.clock->Now() : SystemClock::Instance().Now();
+  return UnixMicros(now) / 1000;
+}
+
+Result<TopicState*> Core::FindTopic(std::string_view topic) {
+  TRAPPE_RETURN_IF_ERROR(ValidateTopicName(topic));
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) {
+    return NotFound("topic " + std::string(topic) + " does not exist in the event log");
+  }
+  return it->second.get();
+}
+
+Result<std::vector<Position>> Core::Append(std::string_view topic, std::vector<Record> records) {
+  TRAPPE_ASSIGN_OR_RETURN(TopicState * state, FindTopic(topic));
+
+  // Encode outside the lock, in the appender's thread: the leader only builds the batch.
+  PendingAppend pending;
+  pending.topic = state;
+  pending.partitions.reserve(records.size());
+  pending.values.resize(records.size());
+  const int64_t now_ms = NowMillis();
+  for (size_t i = 0; i < records.size(); ++i) {
+    pending.partitions.push_back(PartitionForKey(records[i].key, state->partitions));
+    internal::EncodeRecordValue(records[i], now_ms, &pending.values[i]);
+    pending.bytes += pending.values[i].size() + state->key_prefix.size() + 12;
+  }
+  records.clear();
+
+  std::unique_lock lock(mu_);
+  if (closing_ || closed_) return Unavailable("event log is closed");
+  if (!write_error_.ok()) return write_error_;
+  if (pending.values.empty()) return std::vector<Position>{};
+  queue_.push_back(&pending);
+  while (!pending.done) {
+    if (!leader_active_) {
+      LeadGroupCommit(lock);
+    } else {
+      append_cv_.wait(lock);
+    }
+  }
+  if (!pending.status.ok()) return pending.status;
+  return std::move(pending.positions);
+}
+
+void Core::LeadGroupCommit(std::unique_lock<std::mutex>& lock) {
+  leader_active_ = true;
+  std::vector<PendingAppend*> group;
+  size_t group_bytes = 0;
+  while (!queue_.empty() &&
+         (group.empty() || group_bytes + queue_.front()->bytes <= options_.max_group_bytes)) {
+    group.push_back(queue_.front());
+    group_bytes += queue_.front()->bytes;
+    queue_.pop_front();
+  }
+  lock.unlock();
+
+  // Offsets: only the leader moves `next`, so no lock is needed here.
+  rocksdb::WriteBatch batch(group_bytes + group.size() * 64);
+  std::vector<TopicState*> touched;
+  std::string key;
+  for (PendingAppend* p : group) {
+    TopicState* topic = p->topic;
+    if (std::find(touched.begin(), touched.end(), topic) == touched.end()) touched.push_back(topic);
+    p->positions.resize(p->values.size());
+    for (size_t i = 0; i < p->values.size(); ++i) {
+      const int32_t partition = p->partitions[i];
+      const int64_t offset = topic->next[static_cast<size_t>(partition)]++;
+      key.clear();
+      AppendRecordKey(&key, topic->key_prefix, partition, offset);
+      batch.Put(records_cf_, key, p->values[i]);
+      p->positions[i] = Position{topic->name, partition, offset};
+    }
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  const rocksdb::Status written = db_->Write(write_options, &batch);
+
+  lock.lock();
+  if (written.ok()) {
+    for (TopicState* topic : touched) topic->ends = topic->next;
+    for (PendingAppend* p : group) p->done = true;
+  } else {
+    write_error_ = FromRocks(written, "event log write failed; appends are refused until the "
+                                      "log is reopened");
+    log::Error("eventlog.embedded.write_failed", {{"error", written.ToString()}});
+    for (TopicState* topic : touched) topic->next = topic->ends;
+    for (PendingAppend* p : group) {
+      p->positions.clear();
+      p->status = write_error_;
+      p->done = true;
+    }
+    for (PendingAppend* p : queue_) {
+      p->status = write_error_;
+      p->done = true;
+    }
+    queue_.clear();
+  }
+  leader_active_ = false;
+  append_cv_.notify_all();
+  if (written.ok()) data_cv_.notify_all();
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+Result<int32_t> Core::PartitionCount(std::string_view topic) {
+  TRAPPE_ASSIGN_OR_RETURN(TopicState * state, FindTopic(topic));
+  std::lock_guard lock(mu_);
+  if (closed_) return Unavailable("event log is closed");
+  return state->partitions;
+}
+
+Result<std::vector<int64_t>> Core::EndOffsets(std::string_view topic) {
+  TRAPPE_ASSIGN_OR_RETURN(TopicState * state, FindTopic(topic));
+  std::lock_guard lock(mu_);
+  if (closed_) return Unavailable("event log is closed");
+  return state->ends;
+}
+
+Result<std::unique_ptr<Subscription>> Core::Subscribe(std::vector<TopicPartitionOffset> from) {
+  if (from.empty()) return InvalidArgument("from", "must name at least one partition");
+  std::vector<EmbeddedSubscription::Cursor> cursors;
+  std::set<std::pair<TopicState*, int32_t>> seen;
+  std::lock_guard lock(mu_);
+  if (closed_ || closing_) return Unavailable("event log is closed");
+  for (const TopicPartitionOffset& tpo : from) {
+    TRAPPE_ASSIGN_OR_RETURN(TopicState * topic, FindTopic(tpo.topic));
+    const std::string where = tpo.topic + "/" + std::to_string(tpo.partition);
+    if (tpo.partition < 0 || tpo.partition >= topic->partitions) {
+      return InvalidArgument("partition", std::to_string(tpo.partition) + " is not a partition of " +
+                                              tpo.topic + " (it has " +
+                                              std::to_string(topic->partitions) + ")");
+    }
+    const int64_t end = topic->ends[static_cast<size_t>(tpo.partition)];
+    if (tpo.offset < 0 || tpo.offset > end) {
+      return InvalidArgument("offset", std::to_string(tpo.offset) + " is outside " + where +
+                                           " (valid: 0 to its end " + std::to_string(end) + ")");
+    }
+    if (!seen.emplace(topic, tpo.partition).second) {
+      return InvalidArgument("from", where + " is named more than once");
+    }
+    cursors.push_back({topic, tpo.partition, tpo.offset});
+  }
+  return std::unique_ptr<Subscription>(
+      std::make_unique<EmbeddedSubscription>(shared_from_this(), std::move(cursors)));
+}
+
+Result<std::vector<StoredRecord>> EmbeddedSubscription::Poll(size_t max_records,
+                                                             std::chrono::milliseconds timeout) {
+  if (max_records == 0) return InvalidArgument("max_records", "must be > 0");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<int64_t> ends(cursors_.size());
+  {
+    std::unique_lock lock(core_->mu_);
+    while (true) {
+      if (core_->closed_) return Unavailable("event log is closed");
+      if (wake_requested_) {
+        wake_requested_ = false;
+        return std::vector<StoredRecord>{};
+      }
+      bool available = false;
+      for (size_t i = 0; i < cursors_.size(); ++i) {
+        ends[i] = cursors_[i].topic->ends[static_cast<size_t>(cursors_[i].partition)];
+        available = available || ends[i] > cursors_[i].next;
+      }
+      if (available) break;
+      if (std::chrono::steady_clock::now() >= deadline) return std::vector<StoredRecord>{};
+      core_->data_cv_.wait_until(lock, deadline);
+    }
+  }
+  std::vector<StoredRecord> out;
+  TRAPPE_RETURN_IF_ERROR(Read(ends, max_records, &out));
+  return out;
+}
+
+Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_records,
+                                  std::vector<StoredRecord>* out) {
+  std::shared_lock db_lock(core_->db_mu_);
+  if (!core_->db_) return Unavailable("event log is closed");
+
+  // Cursors move only when the whole Poll succeeds, so an error never skips a record.
+  std::vector<int64_t> next(cursors_.size());
+  for (size_t i = 0; i < cursors_.size(); ++i) next[i] = cursors_[i].next;
+
+  size_t remaining = max_records;
+  const size_t n = cursors_.size();
+  for (size_t k = 0; k < n && remaining > 0; ++k) {
+    const size_t i = (round_robin_ + k) % n;
+    const Cursor& c = cursors_[i];
+    if (ends[i] <= next[i]) continue;
+    const int64_t stop = std::min(ends[i], next[i] + static_cast<int64_t>(remaining));
+    const std::string upper = RecordKey(c.topic->key_prefix, c.partition, stop);
+    const rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_upper_bound = &upper_slice;
+    read_options.adaptive_readahead = true;
+    std::unique_ptr<rocksdb::Iterator> it(
+        core_->db_->NewIterator(read_options, core_->records_cf_));
+    for (it->Seek(RecordKey(c.topic->key_prefix, c.partition, next[i])); it->Valid(); it->Next()) {
+      const int64_t offset = internal::OffsetOfRecordKey(it->key().ToStringView());
+      if (offset != next[i]) {
+        return DataLoss("record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
+                        std::to_string(next[i]) + " is missing from the event log");
+      }
+      StoredRecord& record = out->emplace_back();
+      Status decoded = internal::DecodeRecordValue(it->value().ToStringView(), &record);
+      if (!decoded.ok()) {
+        return decoded.WithContext("record " + c.topic->name + "/" + std::to_string(c.partition) +
+                                   "@" + std::to_string(offset));
+      }
+      record.position = Position{c.topic->name, c.partition, offset};
+      ++next[i];
+    }
+    TRAPPE_RETURN_IF_ERROR(FromRocks(it->status(), "reading " + c.topic->name));
+    if (next[i] != stop) {
+      return DataLoss("record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
+                      std::to_string(next[i]) + " is missing from the event log");
+    }
+    remaining -= static_cast<size_t>(stop - cursors_[i].next);
+  }
+  for (size_t i = 0; i < n; ++i) cursors_[i].next = next[i];
+  round_robin_ = (round_robin_ + 1) % n;
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// Closing
+
+void Core::Close() {
+  {
+    std::unique_lock lock(mu_);
+    if (closing_) {
+      // Another Close is running or done; wait until it is done.
+      append_cv_.wait(lock, [&] { return closed_; });
+      return;
+    }
+    closing_ = true;
+    // Appends already queued still commit: the leader of each group is one of them.
+    append_cv_.wait(lock, [&] { return !leader_active_ && queue_.empty(); });
+    closed_ = true;
+    append_cv_.notify_all();
+    data_cv_.notify_all();
+  }
+  std::unique_lock db_lock(db_mu_);
+  if (!db_) return;
+  if (!options_.sync) db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
+  for (rocksdb::ColumnFamilyHandle* handle : {meta_cf_, records_cf_}) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  meta_cf_ = nullptr;
+  records_cf_ = nullptr;
+  const rocksdb::Status closed = db_->Close();
+  if (!closed.ok()) log::Warn("eventlog.embedded.close_failed", {{"error", closed.ToString()}});
+  db_.reset();
+  log::Info("eventlog.embedded.closed", {{"directory", options_.directory}});
+}
+
+}  // namespace
+
+std::vector<TopicConfig> DefaultTopics(int32_t partitions) {
+  return {TopicConfig{std::string(kCaseEventsTopic), partitions},
+          TopicConfig{std::string(kOrgEventsTopic), partitions}};
+}
+
+Result<std::unique_ptr<EventLog>> OpenEmbeddedLog(EmbeddedLogOptions options) {
+  auto core = std::make_shared<Core>(std::move(options));
+  Status opened = core->Open();
+  if (!opened.ok()) {
+    core->Close();
+    return opened;
+  }
+  return std::unique_ptr<EventLog>(std::make_unique<EmbeddedLog>(std::move(core)));
+}
+
+}  // namespace trappe::eventlog

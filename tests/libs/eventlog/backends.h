@@ -1,0 +1,41 @@
+// The backends the conformance suite runs against. Each opens (and re-opens) logs that
+// share one store: a directory for Embedded, an in-process mock Kafka cluster for Kafka.
+// Both carry the test topics: kTopic (kPartitions partitions) and kOtherTopic (2).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "trappe/common/status.h"
+#include "trappe/eventlog/embedded_log.h"
+#include "trappe/eventlog/event_log.h"
+#include "trappe/testing/temp_dir.h"
+
+namespace trappe::eventlog::testing {
+
+inline constexpr std::string_view kTopic = kCaseEventsTopic;
+inline constexpr std::string_view kOtherTopic = kOrgEventsTopic;
+inline constexpr int32_t kPartitions = 4;
+inline constexpr int32_t kOtherPartitions = 2;
+
+class Embedded {
+ public:
+  static constexpr const char* kName = "Embedded";
+
+  Result<std::unique_ptr<EventLog>> Open() {
+    EmbeddedLogOptions options;
+    options.directory = dir_.Sub("log");
+    options.topics = {{std::string(kTopic), kPartitions},
+                      {std::string(kOtherTopic), kOtherPartitions}};
+    return OpenEmbeddedLog(std::move(options));
+  }
+
+ private:
+  trappe::testing::TempDir dir_;
+};
+
+using Backends = ::testing::Types<Embedded>;
+
+}  // namespace trappe::eventlog::testing

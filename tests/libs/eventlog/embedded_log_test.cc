@@ -1,0 +1,155 @@
+// Behaviour of the embedded backend beyond the conformance suite: the directory lock,
+// partition counts kept across reopen, the injected clock, recovery without Close.
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "conformance_util.h"
+#include "trappe/common/clock.h"
+#include "trappe/eventlog/embedded_log.h"
+#include "trappe/testing/status_matchers.h"
+#include "trappe/testing/temp_dir.h"
+
+extern char** environ;
+
+namespace trappe::eventlog::testing {
+namespace {
+
+EmbeddedLogOptions OptionsFor(const std::string& dir, int32_t partitions) {
+  EmbeddedLogOptions options;
+  options.directory = dir;
+  options.topics = DefaultTopics(partitions);
+  return options;
+}
+
+TEST(EmbeddedLogTest, DefaultTopicsAreCreated) {
+  trappe::testing::TempDir dir;
+  EmbeddedLogOptions options;
+  options.directory = dir.Sub("log");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(options));
+  ASSERT_OK_AND_ASSIGN(int32_t cases, log->PartitionCount(kCaseEventsTopic));
+  ASSERT_OK_AND_ASSIGN(int32_t org, log->PartitionCount(kOrgEventsTopic));
+  EXPECT_EQ(cases, kDefaultPartitionCount);
+  EXPECT_EQ(org, kDefaultPartitionCount);
+}
+
+TEST(EmbeddedLogTest, SecondOpenOfTheSameDirectoryIsRefused) {
+  trappe::testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> first, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 4)));
+  EXPECT_STATUS(OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 4)), StatusCode::kFailedPrecondition,
+                "in use");
+  first->Close();
+  // Once closed, the directory can be opened again.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> second, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 4)));
+}
+
+TEST(EmbeddedLogTest, ReopenKeepsThePartitionCountTheTopicWasCreatedWith) {
+  trappe::testing::TempDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 3)));
+    ASSERT_OK(log->Append(kCaseEventsTopic, {MakeRecord("0657/case-1", "v")}));
+  }
+  EmbeddedLogOptions options = OptionsFor(dir.Sub("log"), 12);
+  options.topics.push_back({"trappe.added-later.v1", 5});
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(options));
+  ASSERT_OK_AND_ASSIGN(int32_t count, log->PartitionCount(kCaseEventsTopic));
+  EXPECT_EQ(count, 3);
+  ASSERT_OK_AND_ASSIGN(int32_t added, log->PartitionCount("trappe.added-later.v1"));
+  EXPECT_EQ(added, 5);
+  ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> read, ReadAll(*log, kCaseEventsTopic));
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].position.partition, PartitionForKey("0657/case-1", 3));
+}
+
+TEST(EmbeddedLogTest, AppendTimeComesFromTheInjectedClock) {
+  trappe::testing::TempDir dir;
+  const FixedClock clock(TimestampFromUnixMicros(int64_t{1750000000123} * 1000));
+  EmbeddedLogOptions options = OptionsFor(dir.Sub("log"), 2);
+  options.clock = &clock;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(options));
+  ASSERT_OK(log->Append(kCaseEventsTopic, {MakeRecord("k", "v")}));
+  ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> read, ReadAll(*log, kCaseEventsTopic));
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].append_time_ms, 1750000000123);
+}
+
+TEST(EmbeddedLogTest, BadOptionsAreRejected) {
+  trappe::testing::TempDir dir;
+  EXPECT_STATUS(OpenEmbeddedLog(OptionsFor("", 2)), StatusCode::kInvalidArgument, "directory");
+  EXPECT_STATUS(OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 0)), StatusCode::kInvalidArgument,
+                "partitions");
+  EmbeddedLogOptions bad_topic = OptionsFor(dir.Sub("log"), 2);
+  bad_topic.topics.push_back({"bad topic", 1});
+  EXPECT_STATUS(OpenEmbeddedLog(bad_topic), StatusCode::kInvalidArgument, "bad topic");
+}
+
+TEST(EmbeddedLogTest, AnotherPartitionCountForAnUnlistedTopicIsStillReadable) {
+  trappe::testing::TempDir dir;
+  EmbeddedLogOptions options = OptionsFor(dir.Sub("log"), 2);
+  options.topics.push_back({"trappe.extra.v1", 3});
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(options));
+    ASSERT_OK(log->Append("trappe.extra.v1", {MakeRecord("k", "v")}));
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 2)));
+  ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> read, ReadAll(*log, "trappe.extra.v1"));
+  EXPECT_EQ(read.size(), 1u);
+}
+
+// The child half of the next test: appends, prints the acknowledged count and exits at
+// once, without Close or destructors. Runs only when the parent test starts it.
+constexpr char kChildDirVariable[] = "TRAPPE_EVENTLOG_TEST_CHILD_DIR";
+
+TEST(EmbeddedLogChildProcess, AppendsAndExitsWithoutClosing) {
+  const char* dir = std::getenv(kChildDirVariable);
+  if (dir == nullptr) GTEST_SKIP() << "runs only as the child of AcknowledgedRecordsSurvive...";
+  auto log = OpenEmbeddedLog(OptionsFor(dir, 4));
+  if (!log.ok()) std::_Exit(2);
+  int64_t acknowledged = 0;
+  for (int i = 0; i < 50; ++i) {
+    std::vector<Record> batch;
+    for (int k = 0; k < 10; ++k) batch.push_back(MakeRecord("0657/case-" + std::to_string(k), std::to_string(i)));
+    if (!(*log)->Append(kCaseEventsTopic, std::move(batch)).ok()) std::_Exit(3);
+    acknowledged += 10;
+  }
+  std::ofstream(std::string(dir) + "/acknowledged") << acknowledged << std::flush;
+  std::_Exit(0);
+}
+
+TEST(EmbeddedLogTest, AcknowledgedRecordsSurviveAProcessThatExitsWithoutClosing) {
+  trappe::testing::TempDir dir;
+  const std::string log_dir = dir.Sub("log");
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string filter = "--gtest_filter=EmbeddedLogChildProcess.AppendsAndExitsWithoutClosing";
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.push_back(std::string(kChildDirVariable) + "=" + log_dir);
+  std::vector<char*> envp;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<char*> argv = {const_cast<char*>(self.c_str()), const_cast<char*>(filter.c_str()),
+                             nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), envp.data()), 0);
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  ASSERT_EQ(WEXITSTATUS(wstatus), 0);
+
+  int64_t acknowledged = 0;
+  std::ifstream(log_dir + "/acknowledged") >> acknowledged;
+  ASSERT_EQ(acknowledged, 500);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(OptionsFor(log_dir, 4)));
+  ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> read, ReadAll(*log, kCaseEventsTopic));
+  EXPECT_EQ(static_cast<int64_t>(read.size()), acknowledged);
+}
+
+}  // namespace
+}  // namespace trappe::eventlog::testing
