@@ -10,7 +10,9 @@
 function(trappe_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
-    -Wcast-align -Wimplicit-fallthrough)
+    -Wcast-align -Wimplicit-fallthrough
+    # Designated initializers that leave members at their defaults are intended.
+    -Wno-missing-field-initializers)
   if(TRAPPE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -1,0 +1,202 @@
+#include "trappe/server/server.h"
+
+#include <gmock/gmock.h>
+#include <grpcpp/impl/client_unary_call.h>
+#include <grpcpp/impl/rpc_method.h>
+#include <grpcpp/support/sync_stream.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "echo_service.h"
+#include "trappe/testing/status_matchers.h"
+
+extern char** environ;
+
+namespace trappe::server {
+namespace {
+
+using ::testing::IsSupersetOf;
+using trappe::testing::EchoService;
+using trappe::testing::HealthCheckRequest;
+using trappe::testing::HealthCheckResponse;
+using trappe::testing::ServerReflectionRequest;
+using trappe::testing::ServerReflectionResponse;
+
+std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
+  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+}
+
+std::chrono::system_clock::time_point In(std::chrono::seconds s) {
+  return std::chrono::system_clock::now() + s;
+}
+
+// A client of the standard health protocol (grpc.health.v1.Health/Check).
+grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                         HealthCheckResponse* response) {
+  const grpc::internal::RpcMethod method("/grpc.health.v1.Health/Check",
+                                         grpc::internal::RpcMethod::NORMAL_RPC, channel);
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(10)));
+  HealthCheckRequest request;
+  request.set_service(service);
+  return grpc::internal::BlockingUnaryCall(channel.get(), method, &context, request, response);
+}
+
+// A client of the standard reflection protocol: lists the services a server exposes.
+std::vector<std::string> ListServicesByReflection(const std::shared_ptr<grpc::Channel>& channel) {
+  const grpc::internal::RpcMethod method(
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      grpc::internal::RpcMethod::BIDI_STREAMING, channel);
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(10)));
+  std::unique_ptr<grpc::ClientReaderWriter<ServerReflectionRequest, ServerReflectionResponse>>
+      stream(grpc::internal::ClientReaderWriterFactory<
+             ServerReflectionRequest, ServerReflectionResponse>::Create(channel.get(), method,
+                                                                        &context));
+  ServerReflectionRequest request;
+  request.set_list_services("*");
+  std::vector<std::string> names;
+  if (!stream->Write(request)) return names;
+  stream->WritesDone();
+  ServerReflectionResponse response;
+  while (stream->Read(&response)) {
+    for (const auto& service : response.list_services_response().service()) {
+      names.push_back(service.name());
+    }
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  return names;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(server_, Server::Start({.listen_address = "127.0.0.1:0",
+                                                 .services = {&echo_}}));
+  }
+
+  EchoService echo_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(ServerTest, BindsAFreePortAndReportsIt) {
+  EXPECT_GT(server_->port(), 0);
+  EXPECT_EQ(server_->address(), "127.0.0.1:" + std::to_string(server_->port()));
+
+  trappe::testing::Echo::Stub stub(Dial(server_->address()));
+  grpc::ClientContext context;
+  trappe::testing::EchoRequest request;
+  request.set_text("hej");
+  trappe::testing::EchoResponse response;
+  ASSERT_TRUE(stub.Say(&context, request, &response).ok());
+  EXPECT_EQ(response.text(), "hej");
+}
+
+TEST_F(ServerTest, ReflectionListsTheHostedServices) {
+  const std::vector<std::string> names = ListServicesByReflection(Dial(server_->address()));
+  EXPECT_THAT(names, IsSupersetOf({"trappe.testing.Echo", "grpc.health.v1.Health",
+                                   "grpc.reflection.v1alpha.ServerReflection"}));
+}
+
+TEST_F(ServerTest, HealthIsServingAndFollowsSetServing) {
+  const auto channel = Dial(server_->address());
+  HealthCheckResponse response;
+  ASSERT_TRUE(CheckHealth(channel, "", &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+
+  server_->SetServing("trappe.testing.Echo", false);
+  ASSERT_TRUE(CheckHealth(channel, "trappe.testing.Echo", &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+
+  server_->SetServing("trappe.testing.Echo", true);
+  ASSERT_TRUE(CheckHealth(channel, "trappe.testing.Echo", &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+
+  EXPECT_EQ(CheckHealth(channel, "no.such.Service", &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServerTest, InProcessChannelReachesTheServices) {
+  trappe::testing::Echo::Stub stub(server_->InProcessChannel());
+  grpc::ClientContext context;
+  trappe::testing::EchoRequest request;
+  request.set_text("in-process");
+  trappe::testing::EchoResponse response;
+  ASSERT_TRUE(stub.Say(&context, request, &response).ok());
+  EXPECT_EQ(response.text(), "in-process");
+}
+
+TEST_F(ServerTest, ShutdownStopsServingCalls) {
+  const auto channel = Dial(server_->address());
+  HealthCheckResponse response;
+  ASSERT_TRUE(CheckHealth(channel, "", &response).ok());
+  server_->Shutdown(std::chrono::milliseconds(100));
+  server_->Wait();
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(2)));
+  trappe::testing::Echo::Stub stub(channel);
+  trappe::testing::EchoResponse echo_response;
+  EXPECT_FALSE(stub.Say(&context, {}, &echo_response).ok());
+}
+
+TEST(ServerStartTest, RejectsAMalformedAddress) {
+  EXPECT_STATUS(Server::Start({.listen_address = "localhost"}), StatusCode::kInvalidArgument,
+                "listen_address");
+  EXPECT_STATUS(Server::Start({.listen_address = "127.0.0.1:http"}),
+                StatusCode::kInvalidArgument, "listen_address");
+}
+
+TEST(ServerStartTest, APortInUseIsUnavailable) {
+  ASSERT_OK_AND_ASSIGN(auto first, Server::Start({.listen_address = "127.0.0.1:0"}));
+  EXPECT_STATUS(Server::Start({.listen_address = first->address()}), StatusCode::kUnavailable,
+                first->address());
+}
+
+// Starts the probe server as a process, then stops it with SIGTERM: it must shut down
+// cleanly (exit code 0) after serving a call.
+TEST(ServerSignalTest, SigtermShutsDownGracefully) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  char* argv[] = {const_cast<char*>(TRAPPE_SIGNAL_PROBE), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, TRAPPE_SIGNAL_PROBE, &actions, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  FILE* from_child = fdopen(out[0], "r");
+  ASSERT_NE(from_child, nullptr);
+
+  int port = 0;
+  ASSERT_EQ(std::fscanf(from_child, "port %d", &port), 1);
+  {
+    trappe::testing::Echo::Stub stub(Dial("127.0.0.1:" + std::to_string(port)));
+    grpc::ClientContext context;
+    context.set_deadline(In(std::chrono::seconds(10)));
+    trappe::testing::EchoRequest request;
+    request.set_text("før signal");
+    trappe::testing::EchoResponse response;
+    ASSERT_TRUE(stub.Say(&context, request, &response).ok());
+  }
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int signal_number = 0;
+  EXPECT_EQ(std::fscanf(from_child, " stopped %d", &signal_number), 1);
+  EXPECT_EQ(signal_number, SIGTERM);
+  std::fclose(from_child);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace trappe::server
