@@ -11,6 +11,8 @@
 #include "trappe/common/status.h"
 #include "trappe/eventlog/embedded_log.h"
 #include "trappe/eventlog/event_log.h"
+#include "trappe/eventlog/kafka_log.h"
+#include "trappe/eventlog/kafka_mock_cluster.h"
 #include "trappe/testing/temp_dir.h"
 
 namespace trappe::eventlog::testing {
@@ -36,6 +38,41 @@ class Embedded {
   trappe::testing::TempDir dir_;
 };
 
-using Backends = ::testing::Types<Embedded>;
+// A mock cluster of one broker (three make the mock ~1 s slower per test for no more
+// coverage of the log itself).
+class Kafka {
+ public:
+  static constexpr const char* kName = "Kafka";
+
+  Kafka() {
+    auto cluster = KafkaMockCluster::Start(1);
+    if (!cluster.ok()) {
+      status_ = cluster.status();
+      return;
+    }
+    cluster_ = std::move(cluster).value();
+    status_ = cluster_->CreateTopic(kTopic, kPartitions);
+    if (status_.ok()) status_ = cluster_->CreateTopic(kOtherTopic, kOtherPartitions);
+  }
+
+  KafkaLogOptions Options() const {
+    KafkaLogOptions options;
+    options.bootstrap_servers = cluster_ ? cluster_->bootstrap_servers() : "";
+    return options;
+  }
+
+  Result<std::unique_ptr<EventLog>> Open() {
+    if (!status_.ok()) return status_;
+    return OpenKafkaLog(Options());
+  }
+
+  KafkaMockCluster& cluster() { return *cluster_; }
+
+ private:
+  Status status_;
+  std::unique_ptr<KafkaMockCluster> cluster_;
+};
+
+using Backends = ::testing::Types<Embedded, Kafka>;
 
 }  // namespace trappe::eventlog::testing
