@@ -17,8 +17,8 @@ CivilDate CalendarDuration::After(CivilDate date) const {
 Timestamp CalendarDuration::After(Timestamp t) const {
   switch (unit) {
     case DurationUnit::kHours: return t + std::chrono::hours(count);
-    case DurationUnit::kDays: return t + std::chrono::hours(24 * count);
-    case DurationUnit::kWeeks: return t + std::chrono::hours(24 * 7 * count);
+    case DurationUnit::kDays: return t + std::chrono::days(count);
+    case DurationUnit::kWeeks: return t + std::chrono::weeks(count);
     case DurationUnit::kMonths: {
       const CivilDate date = CopenhagenDate(t);
       const auto clock_time = t - CopenhagenStartOfDay(date);

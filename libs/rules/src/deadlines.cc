@@ -32,7 +32,7 @@ struct Subject {
   std::optional<CivilDate> end;       // only an end effective by as_of
   InterventionKind intervention_kind = InterventionKind::kSupportingIntervention;
   ConsentBasis consent = ConsentBasis::kNotApplicable;
-  std::vector<Evidence> evidence;     // sorted by EvidenceBefore
+  std::vector<Evidence> evidence;  // sorted by EvidenceBefore
 };
 
 RuleTrigger TriggerFor(SubjectKind kind) {
@@ -80,8 +80,8 @@ std::vector<Subject> CollectSubjects(const CaseTimeline& t, CivilDate as_of) {
     Subject s{SubjectKind::kReport, r.id, CopenhagenDate(r.received_at), r.received_at};
     if (s.start > as_of) continue;
     if (r.assessed_at && CopenhagenDate(*r.assessed_at) <= as_of) {
-      s.evidence.push_back({CopenhagenDate(*r.assessed_at), r.assessed_at,
-                            EvidenceKind::kReportAssessed, r.id, ""});
+      s.evidence.push_back(
+          {CopenhagenDate(*r.assessed_at), r.assessed_at, EvidenceKind::kReportAssessed, r.id, ""});
     }
     subjects.push_back(std::move(s));
   }
@@ -89,8 +89,8 @@ std::vector<Subject> CollectSubjects(const CaseTimeline& t, CivilDate as_of) {
     Subject s{SubjectKind::kInvestigation, inv.id, inv.started_on};
     if (s.start > as_of) continue;
     if (inv.completed_on && *inv.completed_on <= as_of) {
-      s.evidence.push_back({*inv.completed_on, std::nullopt,
-                            EvidenceKind::kInvestigationCompleted, inv.id, ""});
+      s.evidence.push_back(
+          {*inv.completed_on, std::nullopt, EvidenceKind::kInvestigationCompleted, inv.id, ""});
     }
     subjects.push_back(std::move(s));
   }
@@ -196,8 +196,7 @@ class Series {
       const Timestamp due_at = offset.After(*subject_.start_at);
       Open(*rule, *spec, subject_.start, CopenhagenDate(due_at), due_at, true, nullptr);
     } else {
-      Open(*rule, *spec, subject_.start, offset.After(subject_.start), std::nullopt, true,
-           nullptr);
+      Open(*rule, *spec, subject_.start, offset.After(subject_.start), std::nullopt, true, nullptr);
     }
   }
 
@@ -322,11 +321,10 @@ auto OrderKey(const Deadline& d) {
   return std::tie(d.due, d.due_at, d.subject_kind, d.subject_id, d.track, d.rule_id, d.sequence);
 }
 
-constexpr Track kAllTracks[] = {Track::kReportAssessment, Track::kInvestigation,
-                                Track::kPlan,             Track::kFollowUp,
-                                Track::kChildConversation, Track::kFosterFamily,
-                                Track::kInstitution,      Track::kSupervision,
-                                Track::kCoWorker};
+constexpr Track kAllTracks[] = {
+    Track::kReportAssessment, Track::kInvestigation,     Track::kPlan,
+    Track::kFollowUp,         Track::kChildConversation, Track::kFosterFamily,
+    Track::kInstitution,      Track::kSupervision,       Track::kCoWorker};
 
 }  // namespace
 

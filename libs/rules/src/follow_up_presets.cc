@@ -19,8 +19,8 @@ TrackSpec OnTrack(Track track, EvidenceKindSet satisfied_by,
 // caseworker holds the conversations with the child, the co-worker follows up on the
 // foster family. After the first year the primary caseworker holds both.
 TrackSpec FosterFamilyTrack() {
-  TrackSpec spec = OnTrack(Track::kFosterFamily, {EvidenceKind::kFosterFamilyFollowUp},
-                           FosterFamilyKinds());
+  TrackSpec spec =
+      OnTrack(Track::kFosterFamily, {EvidenceKind::kFosterFamilyFollowUp}, FosterFamilyKinds());
   spec.role = ResponsibleRole::kCoWorker;
   spec.role_until_age = Months(12);
   return spec;
@@ -57,8 +57,7 @@ std::vector<FollowUpRule> BarnetsLovRules() {
   FollowUpRule investigation =
       Rule("BFU-4M", "Barnets lov par. 20", RuleTrigger::kInvestigationStarted);
   investigation.first_due = Months(4);
-  investigation.tracks = {
-      OnTrack(Track::kInvestigation, {EvidenceKind::kInvestigationCompleted})};
+  investigation.tracks = {OnTrack(Track::kInvestigation, {EvidenceKind::kInvestigationCompleted})};
   rules.push_back(std::move(investigation));
 
   // Without consent (par. 47) the plan must exist before the decision: due on the start.
@@ -69,7 +68,8 @@ std::vector<FollowUpRule> BarnetsLovRules() {
   plan.tracks = {OnTrack(Track::kPlan, {EvidenceKind::kPlanApproved})};
   rules.push_back(std::move(plan));
 
-  FollowUpRule first = Rule("FU-FIRST-3M", "Barnets lov par. 95", RuleTrigger::kInterventionStarted);
+  FollowUpRule first =
+      Rule("FU-FIRST-3M", "Barnets lov par. 95", RuleTrigger::kInterventionStarted);
   first.applies_to = AllInterventionKinds();
   first.first_due = Months(3);
   first.tracks = {OnTrack(Track::kFollowUp, AnyFollowUpKind())};

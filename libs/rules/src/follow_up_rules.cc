@@ -158,8 +158,9 @@ const FollowUpRule* RuleSet::InForce(std::string_view rule_id, CivilDate on) con
   const auto it = versions_.find(rule_id);
   if (it == versions_.end()) return nullptr;
   const std::vector<Version>& versions = it->second;
-  const auto after = std::upper_bound(versions.begin(), versions.end(), on,
-                                      [](CivilDate d, const Version& v) { return d < v.effective; });
+  const auto after =
+      std::upper_bound(versions.begin(), versions.end(), on,
+                       [](CivilDate d, const Version& v) { return d < v.effective; });
   if (after == versions.begin()) return nullptr;
   const Version& version = *std::prev(after);
   return version.rule ? &*version.rule : nullptr;

@@ -82,8 +82,7 @@ Result<Staircase> StaircasePreset(std::string_view name) {
                   "' (known: national-staircase)");
 }
 
-Status CheckInterventions(const Staircase& staircase,
-                          std::span<const Intervention> interventions) {
+Status CheckInterventions(const Staircase& staircase, std::span<const Intervention> interventions) {
   for (size_t i = 0; i < interventions.size(); ++i) {
     const Intervention& iv = interventions[i];
     const std::string field = "interventions[" + std::to_string(i) + "]";
@@ -129,7 +128,9 @@ std::vector<StepChange> Trajectory(std::span<const Intervention> interventions, 
 
 StepMoves CountMoves(std::span<const StepChange> trajectory) {
   StepMoves moves;
-  for (const StepChange& c : trajectory) ++(c.direction == StepDirection::kUp ? moves.up : moves.down);
+  for (const StepChange& c : trajectory) {
+    ++(c.direction == StepDirection::kUp ? moves.up : moves.down);
+  }
   return moves;
 }
 

@@ -64,8 +64,7 @@ Status CheckEvidence(const CaseTimeline& t) {
   }
   ids.clear();
   for (size_t i = 0; i < t.plan_approvals.size(); ++i) {
-    TRAPPE_RETURN_IF_ERROR(
-        CheckId(ids, t.plan_approvals[i].id, Field("plan_approvals", i, "id")));
+    TRAPPE_RETURN_IF_ERROR(CheckId(ids, t.plan_approvals[i].id, Field("plan_approvals", i, "id")));
     TRAPPE_RETURN_IF_ERROR(CheckNamedIntervention(t, t.plan_approvals[i].intervention_id,
                                                   Field("plan_approvals", i, "intervention_id")));
   }

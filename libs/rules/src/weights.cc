@@ -21,7 +21,8 @@ CaseGrade GradeOn(const CaseWeightFacts& facts, CivilDate date) {
   const GradeAssessment* latest = nullptr;
   for (const GradeAssessment& g : facts.grades) {
     if (g.effective > date) continue;
-    if (latest == nullptr || std::tie(g.effective, g.grade) > std::tie(latest->effective, latest->grade)) {
+    if (latest == nullptr ||
+        std::tie(g.effective, g.grade) > std::tie(latest->effective, latest->grade)) {
       latest = &g;
     }
   }
@@ -135,7 +136,8 @@ Status ValidateWeightTable(const WeightTable& t) {
   }
   if (t.placement_first_period.count <= 0 ||
       t.placement_first_period.unit == DurationUnit::kHours) {
-    return InvalidArgument("placement_first_period", "must be a positive number of days, weeks or months");
+    return InvalidArgument("placement_first_period",
+                           "must be a positive number of days, weeks or months");
   }
   if (t.primary_share_percent < 0 || t.primary_share_percent > 100) {
     return InvalidArgument("primary_share_percent", "must be between 0 and 100");
@@ -160,8 +162,8 @@ CaseWeight CasePoints(const WeightTable& table, const CaseWeightFacts& facts, Ci
   weight.case_id = facts.case_id;
   weight.open = IsOpenOn(facts, date);
   weight.grade = GradeOn(facts, date);
-  weight.counted_as = weight.grade == CaseGrade::kUnassessed ? table.unassessed_counts_as
-                                                             : weight.grade;
+  weight.counted_as =
+      weight.grade == CaseGrade::kUnassessed ? table.unassessed_counts_as : weight.grade;
   if (!weight.open) return weight;
   weight.points = GradePoints(table, weight.counted_as);
   std::string detail = std::string(ToString(weight.counted_as)) + ": " + weight.points.ToString();

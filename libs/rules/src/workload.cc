@@ -222,14 +222,15 @@ Result<AssigneeSuggestion> SuggestAssignee(const WeightTable& table, const Workl
                                            const CaseWeight& new_case, CaseRole role,
                                            std::string_view team_id) {
   const bool primary = role == CaseRole::kPrimary;
-  const Points share =
-      new_case.points.Percent(primary ? table.primary_share_percent : table.co_worker_share_percent);
+  const Points share = new_case.points.Percent(primary ? table.primary_share_percent
+                                                       : table.co_worker_share_percent);
   const CaseworkerLoad* best = nullptr;
   for (const CaseworkerLoad& load : workload.caseworkers) {  // ascending ids
     if (!load.registered || !load.employed) continue;
     if (!team_id.empty() && load.team_id != team_id) continue;
-    const bool holds = std::any_of(load.cases.begin(), load.cases.end(),
-                                   [&](const CaseShare& s) { return s.case_id == new_case.case_id; });
+    const bool holds = std::any_of(load.cases.begin(), load.cases.end(), [&](const CaseShare& s) {
+      return s.case_id == new_case.case_id;
+    });
     if (holds) continue;
     if (best == nullptr || load.headroom > best->headroom ||
         (load.headroom == best->headroom && load.primary_cases < best->primary_cases)) {
@@ -242,7 +243,8 @@ Result<AssigneeSuggestion> SuggestAssignee(const WeightTable& table, const Workl
                               workload.date.ToString() + " and free to take case " +
                               new_case.case_id);
   }
-  AssigneeSuggestion s{best->caseworker_id, share, best->points + share, best->headroom - share, ""};
+  AssigneeSuggestion s{best->caseworker_id, share, best->points + share, best->headroom - share,
+                       ""};
   s.reason = best->caseworker_id + " has the most headroom" + where + ": carries " +
              best->points.ToString() + " of " + best->target.ToString() + " points, " +
              share.ToString() + " more as " + std::string(ToString(role)) + " leaves " +

@@ -16,8 +16,8 @@ struct ReportCase {
   const char* received_at;
   const char* assessed_at;  // null: not assessed
   const char* as_of;
-  const char* due_at;       // received + 24 hours, in UTC
-  const char* due;          // the Danish date of due_at
+  const char* due_at;  // received + 24 hours, in UTC
+  const char* due;     // the Danish date of due_at
   DeadlineState state;
 };
 
@@ -48,27 +48,28 @@ INSTANTIATE_TEST_SUITE_P(
         // Received 22:30 on 15 January (winter, UTC+1) = 21:30Z; due 21:30Z on the 16th,
         // i.e. 22:30 Danish time on 16 January.
         ReportCase{"across midnight, assessed 22:00 next evening", "2024-01-15T22:30:00+01:00",
-                   "2024-01-16T22:00:00+01:00", "2024-01-20", "2024-01-16T21:30:00Z",
-                   "2024-01-16", kMetOnTime},
+                   "2024-01-16T22:00:00+01:00", "2024-01-20", "2024-01-16T21:30:00Z", "2024-01-16",
+                   kMetOnTime},
         // Same due date, but 15 minutes past the instant: late although on the due date.
         ReportCase{"across midnight, assessed 22:45 next evening", "2024-01-15T22:30:00+01:00",
-                   "2024-01-16T22:45:00+01:00", "2024-01-20", "2024-01-16T21:30:00Z",
-                   "2024-01-16", kMetLate},
+                   "2024-01-16T22:45:00+01:00", "2024-01-20", "2024-01-16T21:30:00Z", "2024-01-16",
+                   kMetLate},
         // Received 23:30 on 30 March (UTC+1) = 22:30Z. Summer time starts 01:00Z on 31 March,
         // so 22:30Z on the 31st is 00:30 on 1 April in Copenhagen: due date 1 April.
         ReportCase{"across midnight and the spring switch, not assessed, as of the due date",
                    "2024-03-30T23:30:00+01:00", nullptr, "2024-04-01", "2024-03-31T22:30:00Z",
                    "2024-04-01", kOpen},
-        ReportCase{"across the spring switch, not assessed, the day after", "2024-03-30T23:30:00+01:00",
-                   nullptr, "2024-04-02", "2024-03-31T22:30:00Z", "2024-04-01", kOverdue},
+        ReportCase{"across the spring switch, not assessed, the day after",
+                   "2024-03-30T23:30:00+01:00", nullptr, "2024-04-02", "2024-03-31T22:30:00Z",
+                   "2024-04-01", kOverdue},
         // 00:20 on 1 April (UTC+2) = 22:20Z on 31 March: ten minutes early.
         ReportCase{"across the spring switch, assessed 00:20", "2024-03-30T23:30:00+01:00",
-                   "2024-04-01T00:20:00+02:00", "2024-04-02", "2024-03-31T22:30:00Z",
-                   "2024-04-01", kMetOnTime},
+                   "2024-04-01T00:20:00+02:00", "2024-04-02", "2024-03-31T22:30:00Z", "2024-04-01",
+                   kMetOnTime},
         // The assessment is dated 2 April in Denmark, after as_of 1 April: it does not count.
         ReportCase{"assessment effective after as_of", "2024-03-30T23:30:00+01:00",
-                   "2024-04-02T09:00:00+02:00", "2024-04-01", "2024-03-31T22:30:00Z",
-                   "2024-04-01", kOpen}));
+                   "2024-04-02T09:00:00+02:00", "2024-04-01", "2024-03-31T22:30:00Z", "2024-04-01",
+                   kOpen}));
 
 TEST(ReportAssessmentTest, Und24hReportReceivedAfterAsOfHasNoDeadline) {
   CaseTimeline timeline;

@@ -71,9 +71,9 @@ TEST(BackDatingTest, ABackDatedFollowUpGivesTheDeadlinesItWouldHaveGivenInOrder)
   const auto deadlines = Derive(rules, timeline, "2024-05-01");
   ExpectSeries(deadlines, "SE-FIRST-2W", Track::kChildConversation, "p-1",
                {{"2024-03-01", "2024-03-15", kMetOnTime, "2024-03-12"}});
-  ExpectSeries(deadlines, "SE-FOSTER", Track::kChildConversation, "p-1",
-               {{"2024-03-12", "2024-04-12", kMetLate, "2024-04-20"},
-                {"2024-04-20", "2024-05-20", kOpen}});
+  ExpectSeries(
+      deadlines, "SE-FOSTER", Track::kChildConversation, "p-1",
+      {{"2024-03-12", "2024-04-12", kMetLate, "2024-04-20"}, {"2024-04-20", "2024-05-20", kOpen}});
 
   CaseTimeline in_order;
   in_order.interventions = timeline.interventions;
@@ -107,10 +107,10 @@ TEST(AsOfTest, OnlyFactsEffectiveOnOrBeforeAsOfCount) {
       SeriesOf(Derive(rules, timeline, "2024-03-09"), "SE-FOSTER", Track::kChildConversation, "p-1")
           .empty());
   // As of 30 April the SE-FOSTER deadline (10 April) is overdue, not yet missed.
-  ExpectSeries(Derive(rules, timeline, "2024-04-30"), "SE-FOSTER", Track::kChildConversation,
-               "p-1", {{"2024-03-10", "2024-04-10", kOverdue}});
-  ExpectSeries(Derive(rules, timeline, "2024-05-01"), "SE-FOSTER", Track::kChildConversation,
-               "p-1", {{"2024-03-10", "2024-04-10", kMissed}});
+  ExpectSeries(Derive(rules, timeline, "2024-04-30"), "SE-FOSTER", Track::kChildConversation, "p-1",
+               {{"2024-03-10", "2024-04-10", kOverdue}});
+  ExpectSeries(Derive(rules, timeline, "2024-05-01"), "SE-FOSTER", Track::kChildConversation, "p-1",
+               {{"2024-03-10", "2024-04-10", kMissed}});
   // Nothing of a placement that starts after as_of.
   EXPECT_TRUE(Derive(rules, timeline, "2024-02-29").empty());
 }
@@ -304,8 +304,8 @@ TEST(ValidationTest, InvalidTimelinesAreRejectedNamingTheField) {
   expect_invalid(t, "follow_ups[0].intervention_id");
 
   t.follow_ups.clear();
-  t.overrides = {{"o-1", D("2024-03-02"), "PLAN-3M", Track::kPlan, "p-1", D("2024-03-10"),
-                  std::nullopt, ""}};
+  t.overrides = {
+      {"o-1", D("2024-03-02"), "PLAN-3M", Track::kPlan, "p-1", D("2024-03-10"), std::nullopt, ""}};
   expect_invalid(t, "overrides[0].justification");
   t.overrides[0].justification = "why";
   t.overrides[0].subject_id = "p-2";
@@ -355,8 +355,9 @@ TEST(ComplianceTest, DeadlinesNotYetDueAreCountedApartAndSumAcrossCases) {
   EXPECT_FALSE(month[0].ShareOnTime().has_value());
 
   timeline.follow_ups = {Done(kInstitutionFollowUp, "2024-03-14", "p-1")};
-  const auto later = ComplianceByRule(Derive(PresetRules({"sverigesmodel"}), timeline, "2024-04-01"),
-                                      D("2024-03-01"), D("2024-03-31"));
+  const auto later =
+      ComplianceByRule(Derive(PresetRules({"sverigesmodel"}), timeline, "2024-04-01"),
+                       D("2024-03-01"), D("2024-03-31"));
   month[0] += later[0];
   // Second case: institution on time, plan missed (overdue).
   EXPECT_EQ(month[0], (RuleCompliance{"SE-FIRST-2W", 4, 1, 0, 1, 2}));

@@ -42,9 +42,9 @@ TEST(RuleSetTest, EnablingBothPresetsPutsNineRulesInForce) {
   const RuleSet rules = PresetRules({"barnets-lov", "sverigesmodel"});
   std::vector<std::string> ids;
   for (const FollowUpRule* rule : rules.AllInForce(D("2024-01-01"))) ids.push_back(rule->id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"BFU-4M", "FU-FIRST-3M", "PLAN-3M", "SE-FIRST-2W",
-                                           "SE-FOSTER", "SE-INST", "SE-TWO-WORKERS", "TILSYN-6M",
-                                           "UND-24H"}));
+  EXPECT_EQ(
+      ids, (std::vector<std::string>{"BFU-4M", "FU-FIRST-3M", "PLAN-3M", "SE-FIRST-2W", "SE-FOSTER",
+                                     "SE-INST", "SE-TWO-WORKERS", "TILSYN-6M", "UND-24H"}));
   EXPECT_TRUE(rules.AllInForce(D("1999-12-31")).empty());
 }
 
@@ -70,8 +70,13 @@ TEST(RuleValidationTest, InvalidRulesAreRejectedNamingTheField) {
       {".first_due", [](FollowUpRule& r) { r.first_due = Days(-1); }},
       {".first_due", [](FollowUpRule& r) { r.first_due = Hours(24); }},
       {".recurrence[0].until_age",
-       [](FollowUpRule& r) { r.recurrence = {{Months(6), Months(1)}}; }},
-      {".recurrence[0].interval", [](FollowUpRule& r) { r.recurrence = {{std::nullopt, Days(0)}}; }},
+       [](FollowUpRule& r) {
+         r.recurrence = {{Months(6), Months(1)}};
+       }},
+      {".recurrence[0].interval",
+       [](FollowUpRule& r) {
+         r.recurrence = {{std::nullopt, Days(0)}};
+       }},
       {".applies_to", [](FollowUpRule& r) { r.applies_to = {}; }},
   };
   for (const Case& c : cases) {
@@ -90,8 +95,7 @@ TEST(RecurrenceTest, ThePhaseInForceIsChosenByTheSubjectsAgeOnTheDate) {
   ASSERT_EQ(foster.id, "SE-FOSTER");
   EXPECT_EQ(RecurrenceInterval(foster, D("2024-01-15"), D("2024-07-14")), Months(1));
   EXPECT_EQ(RecurrenceInterval(foster, D("2024-01-15"), D("2024-07-15")), Months(3));
-  EXPECT_FALSE(RecurrenceInterval(SimpleRule("ONE-OFF", Days(1)), D("2024-01-15"),
-                                  D("2024-07-15"))
+  EXPECT_FALSE(RecurrenceInterval(SimpleRule("ONE-OFF", Days(1)), D("2024-01-15"), D("2024-07-15"))
                    .has_value());
 }
 
@@ -104,9 +108,9 @@ TEST(CalendarDurationTest, DatesMoveByCalendarUnitsClampedToTheMonthEnd) {
   const Case cases[] = {
       {"2024-03-01", Days(14), "2024-03-15"},
       {"2024-03-20", Days(14), "2024-04-03"},
-      {"2024-01-31", Months(1), "2024-02-29"},   // leap year
+      {"2024-01-31", Months(1), "2024-02-29"},  // leap year
       {"2025-01-31", Months(1), "2025-02-28"},
-      {"2024-03-28", Weeks(6), "2024-05-09"},    // 3 days of March, 30 of April, 9 of May
+      {"2024-03-28", Weeks(6), "2024-05-09"},  // 3 days of March, 30 of April, 9 of May
       {"2023-10-31", Months(4), "2024-02-29"},
       {"2024-11-30", Months(3), "2025-02-28"},
   };

@@ -1,8 +1,9 @@
 // The staircase: a child's step, trajectory and moves, and the prevention share of
 // spending, with hand-computed figures.
+#include "trappe/rules/staircase.h"
+
 #include <gtest/gtest.h>
 
-#include "trappe/rules/staircase.h"
 #include "trappe/testing/status_matchers.h"
 
 namespace trappe::rules {
@@ -33,9 +34,9 @@ TEST(NationalStaircaseTest, SixStepsOfWhichTheFirstThreeArePrevention) {
   const Staircase s = NationalStaircase();
   ASSERT_OK(ValidateStaircase(s));
   ASSERT_EQ(s.steps.size(), 6u);
-  const char* danish[] = {"Tidlig indsats i almenområdet", "Forebyggende indsatser",
+  const char* danish[] = {"Tidlig indsats i almenområdet",   "Forebyggende indsatser",
                           "Hjemmebaserede foranstaltninger", "Anbringelse i slægt eller netværk",
-                          "Anbringelse i plejefamilie", "Anbringelse på institution"};
+                          "Anbringelse i plejefamilie",      "Anbringelse på institution"};
   for (int n = 1; n <= 6; ++n) {
     SCOPED_TRACE(n);
     ASSERT_NE(s.Find(n), nullptr);
@@ -79,7 +80,8 @@ TEST(CurrentStepTest, TheHighestStepActiveOnTheDateOrZero) {
       {"2022-01-09", 0}, {"2022-01-10", 6}, {"2022-08-31", 6},
       {"2022-09-01", 5},  // moved on 1 September: the home's end date is not a day there
       {"2022-10-01", 5},  // early help (1) alongside the foster family (5)
-      {"2023-06-01", 3}, {"2023-12-01", 3}, {"2024-01-14", 3}, {"2024-01-15", 0}};
+      {"2023-06-01", 3}, {"2023-12-01", 3}, {"2024-01-14", 3},
+      {"2024-01-15", 0}};
   for (const auto& [date, step] : rows) EXPECT_EQ(CurrentStep(child, D(date)), step) << date;
 }
 
@@ -113,9 +115,9 @@ TEST(TrajectoryTest, AStepChangeWithinAnInterventionIsAMove) {
   // An intensive, time-limited institution stay continues as a foster-like arrangement.
   std::vector<Intervention> child = {OnStep("intensive", 6, "2024-01-01", nullptr)};
   child[0].changes = {StepFrom("2024-04-01", 5), StepFrom("2024-09-01", 4)};
-  EXPECT_EQ(Trajectory(child, D("2024-06-01")),
-            (std::vector<StepChange>{{D("2024-01-01"), 0, 6, kUp},
-                                     {D("2024-04-01"), 6, 5, kDown}}));
+  EXPECT_EQ(
+      Trajectory(child, D("2024-06-01")),
+      (std::vector<StepChange>{{D("2024-01-01"), 0, 6, kUp}, {D("2024-04-01"), 6, 5, kDown}}));
   EXPECT_EQ(CountMoves(Trajectory(child, D("2024-12-31"))), (StepMoves{1, 2}));
 }
 

@@ -280,8 +280,8 @@ TEST(SverigesmodelTest, PresetHasTheFourBorasRules) {
     EXPECT_EQ(rule.source, "Borås practice (Sverigesmodellen)");
     ids.push_back(rule.id);
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"SE-FIRST-2W", "SE-FOSTER", "SE-INST",
-                                           "SE-TWO-WORKERS"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"SE-FIRST-2W", "SE-FOSTER", "SE-INST", "SE-TWO-WORKERS"}));
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // Case points and caseworker loads under the `default-weights` preset, with hand-computed
 // loads.
+#include "trappe/rules/weights.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "trappe/rules/weights.h"
 #include "trappe/rules/workload.h"
 #include "trappe/testing/status_matchers.h"
 
@@ -93,8 +94,8 @@ TEST(CasePointsTest, GradeAndEachModifierWhileItsConditionHolds) {
   c.interventions = {Placement("p-1", kGeneralFosterFamily, "2024-03-01")};
   c.interventions[0].ended_on = D("2025-06-01");
   // Consent withdrawn: from 15 May the placement continues under par. 47.
-  c.interventions[0].changes = {{D("2024-05-15"), std::nullopt, std::nullopt,
-                                 ConsentBasis::kWithoutConsent, std::nullopt}};
+  c.interventions[0].changes = {
+      {D("2024-05-15"), std::nullopt, std::nullopt, ConsentBasis::kWithoutConsent, std::nullopt}};
   struct Row {
     const char* date;
     int64_t points;
@@ -239,9 +240,9 @@ TEST(WorkloadTest, LoadsOfAMixOfGradesAndModifiersOnSeveralDates) {
   // to cw-b: 8. c-5 closed on 1 June. cw-b: 5 + 10 + 8 = 23 of 96.
   ASSERT_OK_AND_ASSIGN(const Workload september,
                        WorkloadOn(DefaultWeights(), t.caseworkers, t.cases, D("2024-09-01")));
-  ExpectLoads(september, {{"cw-a", 14, 120, 106, 2, 0},
-                          {"cw-b", 23, 96, 73, 2, 1},
-                          {"cw-d", 0, 120, 120, 0, 0}});
+  ExpectLoads(
+      september,
+      {{"cw-a", 14, 120, 106, 2, 0}, {"cw-b", 23, 96, 73, 2, 1}, {"cw-d", 0, 120, 120, 0, 0}});
   EXPECT_EQ(september.teams[0].caseworkers, 2);
   EXPECT_EQ(september.teams[0].points, P(37));
   EXPECT_EQ(september.teams[0].target, P(216));
@@ -256,9 +257,8 @@ TEST(WorkloadTest, LoadsOfAMixOfGradesAndModifiersOnSeveralDates) {
 }
 
 TEST(WorkloadTest, ACaseMovingBetweenCaseworkersCountsForWhoeverHoldsItThatDay) {
-  const std::vector<CaseworkerFacts> cws = {Caseworker("cw-a", "T1", 100),
-                                            Caseworker("cw-b", "T1", 100),
-                                            Caseworker("cw-c", "T1", 100)};
+  const std::vector<CaseworkerFacts> cws = {
+      Caseworker("cw-a", "T1", 100), Caseworker("cw-b", "T1", 100), Caseworker("cw-c", "T1", 100)};
   CaseWeightFacts c = OpenCase("c-1", kVeryComplex);
   c.assignments = {Assigned("cw-a", CaseRole::kPrimary, "2024-01-01", "2024-04-01"),
                    Assigned("cw-b", CaseRole::kPrimary, "2024-04-01"),
@@ -322,8 +322,10 @@ TEST(WorkloadTest, AModifierEndsOnTheFirstAnniversaryOfThePlacement) {
   c.assignments = {Assigned("cw-a", CaseRole::kPrimary, "2024-01-01")};
   const std::vector<CaseWeightFacts> cases = {c};
   // 31 January 2024 + 12 months = 31 January 2025: 8 points the day before, 6 from then.
-  ASSERT_OK_AND_ASSIGN(const Workload before, WorkloadOn(DefaultWeights(), cws, cases, D("2025-01-30")));
-  ASSERT_OK_AND_ASSIGN(const Workload after, WorkloadOn(DefaultWeights(), cws, cases, D("2025-01-31")));
+  ASSERT_OK_AND_ASSIGN(const Workload before,
+                       WorkloadOn(DefaultWeights(), cws, cases, D("2025-01-30")));
+  ASSERT_OK_AND_ASSIGN(const Workload after,
+                       WorkloadOn(DefaultWeights(), cws, cases, D("2025-01-31")));
   EXPECT_EQ(before.caseworkers[0].points, P(8));
   EXPECT_EQ(after.caseworkers[0].points, P(6));
 }
@@ -379,7 +381,8 @@ TEST(SuggestAssigneeTest, TheMostHeadroomAfterTheCaseAmongThoseEmployed) {
   ASSERT_OK_AND_ASSIGN(const Workload w,
                        WorkloadOn(DefaultWeights(), t.caseworkers, t.cases, D("2024-09-01")));
   // A new, unassessed case: COMPLEX 6.
-  const CaseWeight fresh = CasePoints(DefaultWeights(), OpenCase("c-new", kUnassessed), D("2024-09-01"));
+  const CaseWeight fresh =
+      CasePoints(DefaultWeights(), OpenCase("c-new", kUnassessed), D("2024-09-01"));
   ASSERT_EQ(fresh.points, P(6));
 
   // Team T1 on 1 September: cw-a 14 of 120 (106 left), cw-b 15 of 96 (81 left); cw-c has
@@ -415,9 +418,8 @@ TEST(SuggestAssigneeTest, NeverSomeoneWhoHoldsTheCaseHasLeftOrHasNotStarted) {
 }
 
 TEST(SuggestAssigneeTest, TiesGoToFewerPrimaryCasesThenTheSmallerId) {
-  const std::vector<CaseworkerFacts> cws = {Caseworker("cw-x", "T1", 100),
-                                            Caseworker("cw-y", "T1", 100),
-                                            Caseworker("cw-z", "T1", 100)};
+  const std::vector<CaseworkerFacts> cws = {
+      Caseworker("cw-x", "T1", 100), Caseworker("cw-y", "T1", 100), Caseworker("cw-z", "T1", 100)};
   // cw-x: one VERY_COMPLEX case (10). cw-y: two SIMPLE cases (4 + 4) and one co-worker
   // share of a SIMPLE case (2) = 10. cw-z: the same as cw-x. Equal headroom 110 each;
   // cw-x and cw-z have one primary case, cw-y two; cw-x < cw-z.
@@ -435,7 +437,8 @@ TEST(SuggestAssigneeTest, TiesGoToFewerPrimaryCasesThenTheSmallerId) {
   const std::vector<CaseWeightFacts> cases = {c5, c4, c3, c2, c1};
   ASSERT_OK_AND_ASSIGN(const Workload w, WorkloadOn(DefaultWeights(), cws, cases, D("2024-02-01")));
   for (const char* id : {"cw-x", "cw-y", "cw-z"}) EXPECT_EQ(w.Find(id)->headroom, P(110)) << id;
-  const CaseWeight fresh = CasePoints(DefaultWeights(), OpenCase("c-new", kSimple), D("2024-02-01"));
+  const CaseWeight fresh =
+      CasePoints(DefaultWeights(), OpenCase("c-new", kSimple), D("2024-02-01"));
   ASSERT_OK_AND_ASSIGN(const AssigneeSuggestion s,
                        SuggestAssignee(DefaultWeights(), w, fresh, CaseRole::kPrimary, "T1"));
   EXPECT_EQ(s.caseworker_id, "cw-x");

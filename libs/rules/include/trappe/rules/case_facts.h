@@ -55,8 +55,8 @@ struct Intervention {
   std::string id;
   InterventionKind kind = InterventionKind::kSupportingIntervention;
   ConsentBasis consent = ConsentBasis::kNotApplicable;
-  int step = 0;                   // its step on the municipality's staircase
-  int64_t monthly_cost_ore = 0;   // 1 krone = 100 øre
+  int step = 0;                  // its step on the municipality's staircase
+  int64_t monthly_cost_ore = 0;  // 1 krone = 100 øre
   CivilDate started_on;
   std::optional<CivilDate> ended_on;  // not active on this date
   std::vector<InterventionChange> changes;
@@ -106,11 +106,11 @@ bool IsActiveOn(const CaseAssignment& assignment, CivilDate date);
 
 // What a caseworker records as a follow-up (opfølgning).
 enum class FollowUpKind : uint8_t {
-  kChildConversation,      // børnesamtale
+  kChildConversation,  // børnesamtale
   kFosterFamilyFollowUp,
   kInstitutionFollowUp,
-  kSupervisionVisit,       // tilsynsbesøg, with a conversation with the child
-  kPlanRevision,           // revision of barnets plan
+  kSupervisionVisit,  // tilsynsbesøg, with a conversation with the child
+  kPlanRevision,      // revision of barnets plan
 };
 
 std::string_view ToString(InterventionKind kind);

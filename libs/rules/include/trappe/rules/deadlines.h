@@ -101,12 +101,12 @@ struct CaseTimeline {
 enum class SubjectKind : uint8_t { kReport, kInvestigation, kIntervention };
 
 enum class DeadlineState : uint8_t {
-  kOpen,        // not met, due on or after as_of
-  kOverdue,     // not met, due before as_of; a fact now meets it late
+  kOpen,     // not met, due on or after as_of
+  kOverdue,  // not met, due before as_of; a fact now meets it late
   kMetOnTime,
   kMetLate,
-  kMissed,      // not met, due before its intervention ended: final
-  kDropped,     // not met, due on or after its intervention ended: no longer required
+  kMissed,   // not met, due before its intervention ended: final
+  kDropped,  // not met, due on or after its intervention ended: no longer required
 };
 
 struct Deadline {
@@ -114,10 +114,10 @@ struct Deadline {
   std::string source;
   Track track = Track::kFollowUp;
   SubjectKind subject_kind = SubjectKind::kIntervention;
-  std::string subject_id;   // the placement/intervention, report or investigation
-  int sequence = 1;         // 1 for the first deadline of its series, then 2, 3, ...
-  CivilDate opened_on;      // the trigger date, or the date of the fact it follows
-  CivilDate due;            // for UND-24H the Danish date of due_at
+  std::string subject_id;           // the placement/intervention, report or investigation
+  int sequence = 1;                 // 1 for the first deadline of its series, then 2, 3, ...
+  CivilDate opened_on;              // the trigger date, or the date of the fact it follows
+  CivilDate due;                    // for UND-24H the Danish date of due_at
   std::optional<Timestamp> due_at;  // UND-24H only
   DeadlineState state = DeadlineState::kOpen;
   std::optional<CivilDate> met_on;
@@ -144,7 +144,7 @@ std::vector<Deadline> EarliestOpenPerTrack(const std::vector<Deadline>& deadline
 // (dropped ones excluded) by their state as of the date they were derived for.
 struct RuleCompliance {
   std::string rule_id;
-  int64_t due = 0;          // met_on_time + met_late + missed + not_yet_due
+  int64_t due = 0;  // met_on_time + met_late + missed + not_yet_due
   int64_t met_on_time = 0;
   int64_t met_late = 0;
   int64_t missed = 0;       // OVERDUE or MISSED: not met although due

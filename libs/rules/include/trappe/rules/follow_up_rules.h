@@ -46,11 +46,11 @@ enum class Track : uint8_t {
   kReportAssessment,
   kInvestigation,
   kPlan,
-  kFollowUp,            // par. 95 follow-up of any kind
+  kFollowUp,  // par. 95 follow-up of any kind
   kChildConversation,
   kFosterFamily,
   kInstitution,
-  kSupervision,         // tilsyn
+  kSupervision,  // tilsyn
   kCoWorker,
 };
 

@@ -62,7 +62,7 @@ struct WeightTable {
   Points investigation_running_points;      // while an investigation (BFU) runs
   int64_t primary_share_percent = 100;
   int64_t co_worker_share_percent = 0;
-  Points target_per_full_time;  // scaled by FTE unless overridden per caseworker
+  Points target_per_full_time;     // scaled by FTE unless overridden per caseworker
   int64_t guidance_min_cases = 0;  // per full-time caseworker
   int64_t guidance_max_cases = 0;  // per full-time caseworker; above it: warn
 
@@ -116,7 +116,7 @@ struct PointsReason {
 
 struct CaseWeight {
   std::string case_id;
-  bool open = false;   // a closed case carries nothing
+  bool open = false;                         // a closed case carries nothing
   CaseGrade grade = CaseGrade::kUnassessed;  // as assessed on the date
   CaseGrade counted_as = CaseGrade::kUnassessed;
   Points points;

@@ -32,7 +32,7 @@ struct CaseworkerFacts {
   std::string id;
   std::string team_id;
   CivilDate joined_on;
-  std::optional<CivilDate> left_on;  // no longer working on this date
+  std::optional<CivilDate> left_on;    // no longer working on this date
   std::vector<CaseworkerTerms> terms;  // the first effective on or before joined_on
 };
 
@@ -64,7 +64,7 @@ struct CaseworkerLoad {
   int64_t primary_cases = 0;
   int64_t co_worker_cases = 0;
   CaseCountStatus count_status = CaseCountStatus::kUnder;
-  bool count_warning = false;  // above the guidance
+  bool count_warning = false;    // above the guidance
   std::vector<CaseShare> cases;  // by case id
 };
 
@@ -96,7 +96,7 @@ Result<Workload> WorkloadOn(const WeightTable& table, std::span<const Caseworker
 
 struct AssigneeSuggestion {
   std::string caseworker_id;
-  Points share;           // what the case adds for them
+  Points share;  // what the case adds for them
   Points points_after;
   Points headroom_after;  // negative: nobody had room; this is the least over target
   std::string reason;
