@@ -13,8 +13,10 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <regex>
@@ -218,8 +220,7 @@ TEST_F(ProtoConventionsTest, NamesFollowTheStyle) {
   for (const EnumDescriptor* e : contracts().Enums()) {
     EXPECT_TRUE(std::regex_match(e->name(), pascal)) << e->full_name();
     for (int i = 0; i < e->value_count(); ++i) {
-      EXPECT_TRUE(std::regex_match(e->value(i)->name(), upper_snake))
-          << e->value(i)->full_name();
+      EXPECT_TRUE(std::regex_match(e->value(i)->name(), upper_snake)) << e->value(i)->full_name();
     }
   }
   for (const ServiceDescriptor* s : contracts().Services()) {

@@ -19,13 +19,13 @@
 namespace trappe {
 namespace {
 
+using events::v1::EventEnvelope;
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::OneofDescriptor;
 using google::protobuf::Reflection;
 using google::protobuf::util::MessageDifferencer;
-using events::v1::EventEnvelope;
 
 constexpr int kMaxDepth = 8;
 
@@ -241,8 +241,8 @@ TEST(ProtoEnvelopeTest, PayloadNumbersFollowTheAreas) {
   for (const FieldDescriptor* payload : PayloadFields()) {
     SCOPED_TRACE(payload->full_name());
     const auto area = area_by_hundred.find(payload->number() / 100);
-    ASSERT_NE(area, area_by_hundred.end()) << "number " << payload->number()
-                                           << " is outside 100-499";
+    ASSERT_NE(area, area_by_hundred.end())
+        << "number " << payload->number() << " is outside 100-499";
     const Descriptor* type = payload->message_type();
     EXPECT_EQ(type->file()->package(), "trappe." + area->second + ".v1");
     EXPECT_EQ(type->file()->name(), "trappe/" + area->second + "/v1/events.proto");
@@ -298,10 +298,18 @@ TEST(ProtoEnvelopeTest, CarriesTheEventsOfEveryService) {
 TEST(ProtoEnvelopeTest, KeepsItsPublishedFieldNumbers) {
   // Other municipalities' systems decode these numbers; changing one breaks them.
   const std::map<std::string, int> published = {
-      {"event_id", 1},        {"tenant", 2},          {"aggregate_type", 3},
-      {"aggregate_id", 4},    {"aggregate_version", 5}, {"case_id", 6},
-      {"recorded_at", 7},     {"effective_date", 8},  {"actor", 9},
-      {"request_id", 10},     {"correlation_id", 11}, {"causation_id", 12},
+      {"event_id", 1},
+      {"tenant", 2},
+      {"aggregate_type", 3},
+      {"aggregate_id", 4},
+      {"aggregate_version", 5},
+      {"case_id", 6},
+      {"recorded_at", 7},
+      {"effective_date", 8},
+      {"actor", 9},
+      {"request_id", 10},
+      {"correlation_id", 11},
+      {"causation_id", 12},
       {"schema_version", 13},
   };
   const Descriptor* envelope = EventEnvelope::descriptor();
@@ -311,8 +319,7 @@ TEST(ProtoEnvelopeTest, KeepsItsPublishedFieldNumbers) {
     EXPECT_EQ(field->number(), number) << name;
     EXPECT_EQ(field->containing_oneof(), nullptr) << name;
   }
-  EXPECT_EQ(envelope->FindFieldByName("aggregate_version")->type(),
-            FieldDescriptor::TYPE_UINT64);
+  EXPECT_EQ(envelope->FindFieldByName("aggregate_version")->type(), FieldDescriptor::TYPE_UINT64);
   EXPECT_EQ(envelope->FindFieldByName("schema_version")->type(), FieldDescriptor::TYPE_UINT32);
   EXPECT_EQ(envelope->FindFieldByName("recorded_at")->message_type()->full_name(),
             "google.protobuf.Timestamp");

@@ -30,10 +30,8 @@ bool IsCaseAggregate(AggregateType type) {
     case v1::AGGREGATE_TYPE_CASE:
     case v1::AGGREGATE_TYPE_INTERVENTION:
     case v1::AGGREGATE_TYPE_CHILD_PLAN:
-    case v1::AGGREGATE_TYPE_FOLLOW_UP_SCHEDULE:
-      return true;
-    default:
-      return false;
+    case v1::AGGREGATE_TYPE_FOLLOW_UP_SCHEDULE: return true;
+    default: return false;
   }
 }
 
@@ -45,10 +43,8 @@ std::string_view TopicFor(AggregateType type) {
     case v1::AGGREGATE_TYPE_MUNICIPALITY:
     case v1::AGGREGATE_TYPE_TEAM:
     case v1::AGGREGATE_TYPE_CASEWORKER:
-    case v1::AGGREGATE_TYPE_WEIGHT_TABLE:
-      return kOrgEventsTopic;
-    default:
-      return {};
+    case v1::AGGREGATE_TYPE_WEIGHT_TABLE: return kOrgEventsTopic;
+    default: return {};
   }
 }
 
