@@ -101,7 +101,8 @@ class [[nodiscard]] Result {
     assert(ok());
     return *value_;
   }
-  T&& value() && {
+  // By value, so that `for (auto x : F().value())` does not dangle.
+  T value() && {
     assert(ok());
     return std::move(*value_);
   }
@@ -109,7 +110,7 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
+  T operator*() && { return std::move(*this).value(); }
 
   T value_or(T fallback) const& { return ok() ? *value_ : std::move(fallback); }
 

@@ -15,18 +15,17 @@ const Status& GetStatus(const Result<T>& r) {
 
 }  // namespace trappe::testing
 
-#define ASSERT_OK(expr)                                                         \
-  do {                                                                          \
-    const auto& trappe_s_ = (expr);                                             \
-    ASSERT_TRUE(::trappe::testing::GetStatus(trappe_s_).ok())                   \
-        << #expr << " -> " << ::trappe::testing::GetStatus(trappe_s_).ToString(); \
+// The status is copied: `expr` may be e.g. `F().status()`, a reference into a temporary.
+#define ASSERT_OK(expr)                                                            \
+  do {                                                                             \
+    const ::trappe::Status trappe_s_ = ::trappe::testing::GetStatus((expr));       \
+    ASSERT_TRUE(trappe_s_.ok()) << #expr << " -> " << trappe_s_.ToString();        \
   } while (false)
 
-#define EXPECT_OK(expr)                                                         \
-  do {                                                                          \
-    const auto& trappe_s_ = (expr);                                             \
-    EXPECT_TRUE(::trappe::testing::GetStatus(trappe_s_).ok())                   \
-        << #expr << " -> " << ::trappe::testing::GetStatus(trappe_s_).ToString(); \
+#define EXPECT_OK(expr)                                                            \
+  do {                                                                             \
+    const ::trappe::Status trappe_s_ = ::trappe::testing::GetStatus((expr));       \
+    EXPECT_TRUE(trappe_s_.ok()) << #expr << " -> " << trappe_s_.ToString();        \
   } while (false)
 
 // Asserts a Result is OK and moves its value into `lhs`.
@@ -40,8 +39,7 @@ const Status& GetStatus(const Result<T>& r) {
 // Expects a failure with the given StatusCode whose message contains `substr`.
 #define EXPECT_STATUS(expr, expected_code, substr)                                         \
   do {                                                                                     \
-    const auto& trappe_v_ = (expr); /* keeps a temporary Result alive */                    \
-    const ::trappe::Status& trappe_s_ = ::trappe::testing::GetStatus(trappe_v_);            \
+    const ::trappe::Status trappe_s_ = ::trappe::testing::GetStatus((expr));                \
     EXPECT_EQ(trappe_s_.code(), expected_code) << trappe_s_.ToString();                    \
     EXPECT_NE(trappe_s_.message().find(substr), std::string::npos) << trappe_s_.ToString(); \
   } while (false)

@@ -1,0 +1,90 @@
+// CommandRunner: the write path every Trappe service shares (DESIGN.md section 3).
+//
+//   validate (the handler) -> serialise per aggregate and per request_id -> a repeated
+//   request_id returns the original outcome -> load state and decide (the handler's
+//   callback, on the service's own projection) -> check the expected version -> stamp
+//   the envelopes (ids, versions, time, actor, request) -> append them in one call ->
+//   wait until the service's own projection has applied them -> reply with positions.
+//
+// A rejected command (any error before the append) writes nothing.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "trappe/common/clock.h"
+#include "trappe/common/ids.h"
+#include "trappe/common/status.h"
+#include "trappe/eventlog/event_log.h"
+#include "trappe/events/v1/envelope.pb.h"
+#include "trappe/projection/engine.h"
+#include "trappe/service/request_index.h"
+
+namespace trappe::service {
+
+// The fields every command carries.
+struct CommandMeta {
+  std::string tenant;
+  std::string request_id;
+  std::string actor;
+  std::string correlation_id;  // optional; defaults to the request_id
+  uint64_t expected_version = 0;  // 0: do not check
+};
+
+// Validates tenant, request_id (1-128 printable bytes) and actor.
+[[nodiscard]] Status ValidateCommandMeta(const CommandMeta& meta);
+
+// What the handler decided: the aggregate's current version (0 if it does not exist yet)
+// and the events to append. Each event needs its payload, aggregate_type, aggregate_id,
+// case_id (for case events) and effective_date; the runner fills in the rest.
+struct Decision {
+  uint64_t current_version = 0;
+  std::vector<events::v1::EventEnvelope> events;
+};
+
+// Decides on a consistent view of the service's projection, taken after every earlier
+// command on the same aggregate has been applied.
+using DecideFn = std::function<Result<Decision>(const projection::ReadView& view)>;
+
+struct CommandRunnerOptions {
+  // The projection column family holding the request index (see request_index.h).
+  projection::FamilyId request_family = 0;
+  // Upper bound on waiting for the service's own projection after an append.
+  std::chrono::milliseconds apply_timeout{10000};
+};
+
+class CommandRunner {
+ public:
+  CommandRunner(eventlog::EventLog* log, projection::Engine* engine, const Clock* clock,
+                IdGenerator* ids, CommandRunnerOptions options);
+
+  // Runs one command on the aggregate `aggregate_key` (e.g. the case id). The result's
+  // aggregate_id is the one the decided events carry.
+  [[nodiscard]] Result<CommandOutcome> Run(const CommandMeta& meta,
+                                           const std::string& aggregate_key,
+                                           const DecideFn& decide);
+
+ private:
+  std::mutex& StripeFor(const std::string& key);
+  Result<CommandOutcome> RunLocked(const CommandMeta& meta, const DecideFn& decide);
+
+  eventlog::EventLog* const log_;
+  projection::Engine* const engine_;
+  const Clock* const clock_;
+  IdGenerator* const ids_;
+  const CommandRunnerOptions options_;
+
+  static constexpr size_t kStripes = 64;
+  std::mutex stripes_[kStripes];
+
+  // Outcomes appended by this process whose application is not yet confirmed, by
+  // "<tenant>/<request_id>": a retry after a timed-out wait finds them here.
+  std::mutex pending_mu_;
+  std::unordered_map<std::string, CommandOutcome> pending_;
+};
+
+}  // namespace trappe::service
