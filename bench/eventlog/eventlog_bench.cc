@@ -1,0 +1,273 @@
+// Benchmarks of the event log (results and the command that produced them: the
+// event log's page in docs/).
+//
+//   eventlog_bench --benchmark_filter=Embedded --benchmark_repetitions=3
+//
+// A record is what a Trappe service appends: a key "<tenant>/<case id>" (41 bytes), a
+// 300-byte value (the envelope) and three headers (event type, tenant, schema version).
+// Embedded logs live in a fresh directory under $TMPDIR (or /tmp), fsync on.
+// Kafka benchmarks run against librdkafka's in-process mock cluster: they show the
+// client path's cost, not a real broker's throughput.
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "trappe/eventlog/embedded_log.h"
+#include "trappe/eventlog/event_log.h"
+#include "trappe/eventlog/kafka_log.h"
+#include "trappe/eventlog/kafka_mock_cluster.h"
+
+namespace trappe::eventlog {
+namespace {
+
+constexpr size_t kValueBytes = 300;
+constexpr int32_t kPartitions = 8;
+
+std::string CaseKey(uint64_t n) {
+  char key[64];
+  std::snprintf(key, sizeof key, "0657/%08llx-0000-4000-8000-%012llx",
+                static_cast<unsigned long long>(n % 100000), static_cast<unsigned long long>(n));
+  return key;
+}
+
+Record MakeRecord(uint64_t n) {
+  Record r;
+  r.key = CaseKey(n);
+  r.value.assign(kValueBytes, static_cast<char>('a' + n % 26));
+  r.headers = {{"event_type", "trappe.cases.v1.CaseworkerAssigned"},
+               {"tenant", "0657"},
+               {"schema_version", "1"}};
+  return r;
+}
+
+size_t RecordBytes(const Record& r) {
+  size_t n = r.key.size() + r.value.size();
+  for (const Header& h : r.headers) n += h.key.size() + h.value.size();
+  return n;
+}
+
+// A fresh directory, removed at destruction.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
+                          "/trappe-eventlog-bench-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) std::abort();
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::unique_ptr<EventLog> OpenEmbeddedOrDie(const std::string& dir) {
+  EmbeddedLogOptions options;
+  options.directory = dir;
+  options.topics = DefaultTopics(kPartitions);
+  auto log = OpenEmbeddedLog(options);
+  if (!log.ok()) {
+    std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
+    std::abort();
+  }
+  return std::move(log).value();
+}
+
+// Appends `total` records in batches of 1000 from two threads (setup, not measured).
+void Fill(EventLog& log, uint64_t total) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&log, total, t] {
+      for (uint64_t start = static_cast<uint64_t>(t) * 1000; start < total; start += 2000) {
+        std::vector<Record> batch;
+        for (uint64_t n = start; n < std::min(total, start + 1000); ++n) batch.push_back(MakeRecord(n));
+        if (!log.Append(kCaseEventsTopic, std::move(batch)).ok()) std::abort();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+// Reads every record of the topic from offset 0; returns the count.
+uint64_t ReplayAll(EventLog& log, uint64_t expected, benchmark::State& state) {
+  auto ends = log.EndOffsets(kCaseEventsTopic);
+  std::vector<TopicPartitionOffset> from;
+  for (int32_t p = 0; p < kPartitions; ++p) from.push_back({std::string(kCaseEventsTopic), p, 0});
+  auto sub = log.Subscribe(from);
+  if (!ends.ok() || !sub.ok()) {
+    state.SkipWithError("subscribe failed");
+    return 0;
+  }
+  uint64_t got = 0;
+  uint64_t bytes = 0;
+  while (got < expected) {
+    auto records = (*sub)->Poll(10000, std::chrono::seconds(10));
+    if (!records.ok() || records->empty()) {
+      state.SkipWithError("replay stalled");
+      return got;
+    }
+    got += records->size();
+    for (const StoredRecord& r : *records) bytes += r.value.size();
+    benchmark::DoNotOptimize(bytes);
+  }
+  return got;
+}
+
+// ---------------------------------------------------------------------------------------
+// Embedded
+
+std::unique_ptr<ScratchDir> g_dir;
+std::unique_ptr<EventLog> g_log;
+std::atomic<uint64_t> g_next_key{0};
+
+// Appends batches of state.range(0) records from every benchmark thread to one log.
+void BM_EmbeddedAppend(benchmark::State& state) {
+  const auto batch = static_cast<size_t>(state.range(0));
+  if (state.thread_index() == 0) {
+    g_dir = std::make_unique<ScratchDir>();
+    g_log = OpenEmbeddedOrDie(g_dir->Sub("log"));
+  }
+  // Each thread appends its own keys (as a service appends different aggregates).
+  std::vector<Record> templ;
+  for (size_t i = 0; i < batch; ++i) templ.push_back(MakeRecord(g_next_key.fetch_add(1)));
+  const size_t bytes_per_batch = batch * RecordBytes(templ[0]);
+  for (auto _ : state) {
+    std::vector<Record> records = templ;
+    auto positions = g_log->Append(kCaseEventsTopic, std::move(records));
+    if (!positions.ok()) state.SkipWithError(positions.status().ToString().c_str());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes_per_batch));
+  if (state.thread_index() == 0) {
+    g_log->Close();
+    g_log.reset();
+    g_dir.reset();
+  }
+}
+BENCHMARK(BM_EmbeddedAppend)
+    ->ArgName("batch")
+    ->Arg(1)
+    ->Arg(100)
+    ->Threads(1)
+    ->Threads(16)
+    ->UseRealTime()
+    ->MinTime(3.0);
+
+// Replays state.range(0) records (flushed to SST files and in memtables, as a real log)
+// from offset 0 through one subscription on all partitions.
+void BM_EmbeddedReplay(benchmark::State& state) {
+  const auto total = static_cast<uint64_t>(state.range(0));
+  ScratchDir dir;
+  auto log = OpenEmbeddedOrDie(dir.Sub("log"));
+  Fill(*log, total);
+  uint64_t replayed = 0;
+  for (auto _ : state) replayed += ReplayAll(*log, total, state);
+  state.SetItemsProcessed(static_cast<int64_t>(replayed));
+  log->Close();
+}
+BENCHMARK(BM_EmbeddedReplay)->ArgName("records")->Arg(1000000)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+
+// The same after a reopen: every record comes from SST files and the OS page cache.
+void BM_EmbeddedReplayAfterReopen(benchmark::State& state) {
+  const auto total = static_cast<uint64_t>(state.range(0));
+  ScratchDir dir;
+  {
+    auto log = OpenEmbeddedOrDie(dir.Sub("log"));
+    Fill(*log, total);
+  }
+  auto log = OpenEmbeddedOrDie(dir.Sub("log"));
+  uint64_t replayed = 0;
+  for (auto _ : state) replayed += ReplayAll(*log, total, state);
+  state.SetItemsProcessed(static_cast<int64_t>(replayed));
+  log->Close();
+}
+BENCHMARK(BM_EmbeddedReplayAfterReopen)
+    ->ArgName("records")
+    ->Arg(1000000)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0);
+
+// ---------------------------------------------------------------------------------------
+// Kafka (mock cluster in this process)
+
+std::unique_ptr<KafkaMockCluster> g_cluster;
+
+std::unique_ptr<EventLog> OpenKafkaOrDie(const KafkaMockCluster& cluster) {
+  KafkaLogOptions options;
+  options.bootstrap_servers = cluster.bootstrap_servers();
+  auto log = OpenKafkaLog(options);
+  if (!log.ok()) std::abort();
+  return std::move(log).value();
+}
+
+std::unique_ptr<KafkaMockCluster> StartClusterOrDie() {
+  auto cluster = KafkaMockCluster::Start(1);
+  if (!cluster.ok() || !(*cluster)->CreateTrappeTopics(kPartitions).ok()) std::abort();
+  return std::move(cluster).value();
+}
+
+void BM_KafkaAppend(benchmark::State& state) {
+  const auto batch = static_cast<size_t>(state.range(0));
+  if (state.thread_index() == 0) {
+    g_cluster = StartClusterOrDie();
+    g_log = OpenKafkaOrDie(*g_cluster);
+    if (!g_log->PartitionCount(kCaseEventsTopic).ok()) std::abort();
+  }
+  std::vector<Record> templ;
+  for (size_t i = 0; i < batch; ++i) templ.push_back(MakeRecord(g_next_key.fetch_add(1)));
+  const size_t bytes_per_batch = batch * RecordBytes(templ[0]);
+  for (auto _ : state) {
+    std::vector<Record> records = templ;
+    auto positions = g_log->Append(kCaseEventsTopic, std::move(records));
+    if (!positions.ok()) state.SkipWithError(positions.status().ToString().c_str());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes_per_batch));
+  if (state.thread_index() == 0) {
+    g_log->Close();
+    g_log.reset();
+    g_cluster.reset();
+  }
+}
+BENCHMARK(BM_KafkaAppend)
+    ->ArgName("batch")
+    ->Arg(1)
+    ->Arg(100)
+    ->Threads(1)
+    ->Threads(16)
+    ->UseRealTime()
+    ->MinTime(2.0);
+
+// Consumes state.range(0) records from offset 0 (kept under the mock's ~5 MiB per
+// partition retention: 60,000 records over 8 partitions is ~3.5 MiB each).
+void BM_KafkaReplay(benchmark::State& state) {
+  const auto total = static_cast<uint64_t>(state.range(0));
+  auto cluster = StartClusterOrDie();
+  auto log = OpenKafkaOrDie(*cluster);
+  Fill(*log, total);
+  uint64_t replayed = 0;
+  for (auto _ : state) replayed += ReplayAll(*log, total, state);
+  state.SetItemsProcessed(static_cast<int64_t>(replayed));
+  log->Close();
+}
+BENCHMARK(BM_KafkaReplay)->ArgName("records")->Arg(60000)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+}  // namespace
+}  // namespace trappe::eventlog
+
+BENCHMARK_MAIN();
