@@ -213,7 +213,8 @@ class Series {
     const FollowUpRule* rule = RuleOn(e.date);
     const TrackSpec* spec = SpecOf(rule);
     if (spec == nullptr || !spec->satisfied_by.Contains(e.kind)) return;
-    // A deadline still open here was opened today: this fact repeats today's.
+    // Still open yet not met: it was opened today by an earlier fact, which this one
+    // repeats. The series waits for a fact on a later day.
     if (!met && !open_.empty()) return;
     const ScheduleOverride* by = IntervalOverrideOn(e.date);
     const std::optional<CalendarDuration> interval =
@@ -224,7 +225,8 @@ class Series {
 
   void OnOverride(const ScheduleOverride& o) {
     if (!o.due || (subject_.end && o.effective >= *subject_.end)) return;
-    const TrackSpec* spec = SpecOf(RuleOn(o.effective));
+    const FollowUpRule* rule = RuleOn(o.effective);
+    const TrackSpec* spec = SpecOf(rule);
     if (spec == nullptr) return;
     if (const auto open = EarliestOpen(nullptr)) {
       Pending& p = pending_[*open];
@@ -235,7 +237,7 @@ class Series {
       p.deadline.justification = o.justification;
       return;
     }
-    Open(*RuleOn(o.effective), *spec, o.effective, *o.due, std::nullopt, false, &o);
+    Open(*rule, *spec, o.effective, *o.due, std::nullopt, false, &o);
   }
 
   // The open deadline due first that `e` can meet (any open one when `e` is null).
