@@ -76,9 +76,10 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-std::unique_ptr<EventLog> OpenEmbeddedOrDie(const std::string& dir) {
+std::unique_ptr<EventLog> OpenEmbeddedOrDie(const std::string& dir, bool sync = true) {
   EmbeddedLogOptions options;
   options.directory = dir;
+  options.sync = sync;
   options.topics = DefaultTopics(kPartitions);
   auto log = OpenEmbeddedLog(options);
   if (!log.ok()) {
@@ -135,12 +136,13 @@ std::unique_ptr<ScratchDir> g_dir;
 std::unique_ptr<EventLog> g_log;
 std::atomic<uint64_t> g_next_key{0};
 
-// Appends batches of state.range(0) records from every benchmark thread to one log.
+// Appends batches of state.range(0) records from every benchmark thread to one log,
+// fsync on (state.range(1) == 1) or off (0: shows the CPU cost without the disk).
 void BM_EmbeddedAppend(benchmark::State& state) {
   const auto batch = static_cast<size_t>(state.range(0));
   if (state.thread_index() == 0) {
     g_dir = std::make_unique<ScratchDir>();
-    g_log = OpenEmbeddedOrDie(g_dir->Sub("log"));
+    g_log = OpenEmbeddedOrDie(g_dir->Sub("log"), state.range(1) != 0);
   }
   // Each thread appends its own keys (as a service appends different aggregates).
   std::vector<Record> templ;
@@ -160,9 +162,8 @@ void BM_EmbeddedAppend(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_EmbeddedAppend)
-    ->ArgName("batch")
-    ->Arg(1)
-    ->Arg(100)
+    ->ArgNames({"batch", "fsync"})
+    ->ArgsProduct({{1, 100}, {1, 0}})
     ->Threads(1)
     ->Threads(16)
     ->UseRealTime()
@@ -180,7 +181,12 @@ void BM_EmbeddedReplay(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(replayed));
   log->Close();
 }
-BENCHMARK(BM_EmbeddedReplay)->ArgName("records")->Arg(1000000)->Unit(benchmark::kMillisecond)->MinTime(3.0);
+BENCHMARK(BM_EmbeddedReplay)
+    ->ArgName("records")
+    ->Arg(1000000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(3.0);
 
 // The same after a reopen: every record comes from SST files and the OS page cache.
 void BM_EmbeddedReplayAfterReopen(benchmark::State& state) {
@@ -200,6 +206,7 @@ BENCHMARK(BM_EmbeddedReplayAfterReopen)
     ->ArgName("records")
     ->Arg(1000000)
     ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
     ->MinTime(3.0);
 
 // ---------------------------------------------------------------------------------------
@@ -265,7 +272,12 @@ void BM_KafkaReplay(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(replayed));
   log->Close();
 }
-BENCHMARK(BM_KafkaReplay)->ArgName("records")->Arg(60000)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_KafkaReplay)
+    ->ArgName("records")
+    ->Arg(60000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 }  // namespace
 }  // namespace trappe::eventlog

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -75,11 +74,26 @@ struct Seen {
   }
 };
 
+// "127.0.0.1:PORT[,127.0.0.1:PORT...]"
+bool IsLoopbackBootstrapList(const std::string& text) {
+  std::istringstream list(text);
+  std::string server;
+  int count = 0;
+  while (std::getline(list, server, ',')) {
+    const std::string prefix = "127.0.0.1:";
+    if (server.rfind(prefix, 0) != 0 || server.size() == prefix.size()) return false;
+    for (char c : server.substr(prefix.size())) {
+      if (c < '0' || c > '9') return false;
+    }
+    ++count;
+  }
+  return count > 0;
+}
+
 TEST(DevBrokerTest, PrintsItsBootstrapAddressAndStopsOnSigterm) {
   DevBroker broker;
   ASSERT_OK(broker.Start({"--topic=trappe.extra.v1:5"}));
-  EXPECT_TRUE(std::regex_match(broker.bootstrap(), std::regex(R"(127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*)")))
-      << broker.bootstrap();
+  EXPECT_TRUE(IsLoopbackBootstrapList(broker.bootstrap())) << broker.bootstrap();
 
   KafkaLogOptions options;
   options.bootstrap_servers = broker.bootstrap();
