@@ -1,0 +1,200 @@
+#include "loads.h"
+
+#include <algorithm>
+#include <set>
+
+#include "trappe/service/convert.h"
+
+namespace trappe::workload {
+namespace {
+
+Status ReadCases(const projection::ReadView& view, std::string_view tenant,
+                 const std::set<std::string>& ids, LoadInputs& inputs) {
+  for (const std::string& id : ids) {
+    TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCase(view, tenant, id));
+    if (record) inputs.cases.push_back(std::move(*record));
+  }
+  return Status::Ok();
+}
+
+Status AddCaseworker(const projection::ReadView& view, std::string_view tenant,
+                     const std::string& id, std::set<std::string>& case_ids, LoadInputs& inputs) {
+  TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, id));
+  if (record) inputs.caseworkers.push_back(std::move(*record));
+  TRAPPE_ASSIGN_OR_RETURN(auto cases, ReadIds(view, kCases, CaseworkerCasesPrefix(tenant, id)));
+  case_ids.insert(cases.begin(), cases.end());
+  return Status::Ok();
+}
+
+v1::WeightModifierKind ModifierKind(rules::PointsReasonKind kind) {
+  switch (kind) {
+    case rules::PointsReasonKind::kPlacementFirstPeriod: return v1::WEIGHT_MODIFIER_KIND_EARLY_PLACEMENT;
+    case rules::PointsReasonKind::kPlacementWithoutConsent:
+      return v1::WEIGHT_MODIFIER_KIND_PLACEMENT_WITHOUT_CONSENT;
+    case rules::PointsReasonKind::kInvestigationRunning:
+      return v1::WEIGHT_MODIFIER_KIND_INVESTIGATION_RUNNING;
+    case rules::PointsReasonKind::kGrade: break;
+  }
+  return v1::WEIGHT_MODIFIER_KIND_UNSPECIFIED;
+}
+
+int32_t WholePoints(rules::Points p) { return static_cast<int32_t>(p.hundredths() / 100); }
+
+const rules::CaseWeight* FindCase(const rules::Workload& workload, const std::string& id) {
+  auto it = std::lower_bound(workload.cases.begin(), workload.cases.end(), id,
+                             [](const rules::CaseWeight& c, const std::string& v) { return c.case_id < v; });
+  return it != workload.cases.end() && it->case_id == id ? &*it : nullptr;
+}
+
+const CaseworkerRecord* FindRecord(const LoadInputs& inputs, std::string_view id) {
+  for (const auto& r : inputs.caseworkers) {
+    if (r.facts.id == id) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_view tenant,
+                                  Scope scope, const std::string& id) {
+  LoadInputs inputs;
+  TRAPPE_ASSIGN_OR_RETURN(inputs.tables, ReadWeightTables(view, tenant));
+  std::set<std::string> case_ids;
+  switch (scope) {
+    case Scope::kCaseworker:
+      TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, case_ids, inputs));
+      break;
+    case Scope::kTeam: {
+      TRAPPE_ASSIGN_OR_RETURN(auto members, ReadIds(view, kOrg, TeamMembersPrefix(tenant, id)));
+      for (const std::string& member : members) {
+        TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, member, case_ids, inputs));
+      }
+      TRAPPE_ASSIGN_OR_RETURN(auto team_cases, ReadIds(view, kCases, TeamCasesPrefix(tenant, id)));
+      case_ids.insert(team_cases.begin(), team_cases.end());
+      break;
+    }
+    case Scope::kMunicipality: {
+      TRAPPE_ASSIGN_OR_RETURN(auto all, ReadIds(view, kOrg, CaseworkersPrefix(tenant)));
+      for (const std::string& cw : all) {
+        TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, cw));
+        if (record) inputs.caseworkers.push_back(std::move(*record));
+      }
+      TRAPPE_ASSIGN_OR_RETURN(auto cases, ReadIds(view, kCases, CasesPrefix(tenant)));
+      case_ids.insert(cases.begin(), cases.end());
+      break;
+    }
+  }
+  TRAPPE_RETURN_IF_ERROR(ReadCases(view, tenant, case_ids, inputs));
+  inputs.case_facts.reserve(inputs.cases.size());
+  for (const auto& c : inputs.cases) inputs.case_facts.push_back(c.facts);
+  return inputs;
+}
+
+Result<rules::Workload> ComputeWorkload(const LoadInputs& inputs, CivilDate date) {
+  std::vector<rules::CaseworkerFacts> caseworkers;
+  caseworkers.reserve(inputs.caseworkers.size());
+  for (const auto& r : inputs.caseworkers) caseworkers.push_back(r.FactsOn(date));
+  return rules::WorkloadOn(TableOn(inputs.tables, date).table, caseworkers, inputs.case_facts, date);
+}
+
+v1::CaseworkerLoad ToProtoLoad(const rules::Workload& workload, const rules::CaseworkerLoad& load,
+                               const LoadInputs& inputs, const rules::WeightTable& table,
+                               bool with_cases) {
+  v1::CaseworkerLoad out;
+  out.set_caseworker_id(load.caseworker_id);
+  if (const CaseworkerRecord* r = FindRecord(inputs, load.caseworker_id)) {
+    out.set_display_name(r->display_name);
+  }
+  out.set_team_id(load.team_id);
+  out.set_fte_milli(static_cast<int32_t>(load.fte_percent * 10));
+  *out.mutable_as_of() = service::ToProtoDate(workload.date);
+  out.set_active(load.employed);
+  out.set_load_millipoints(ToMillipoints(load.points));
+  out.set_case_count(static_cast<int32_t>(load.primary_cases));
+  out.set_co_worker_case_count(static_cast<int32_t>(load.co_worker_cases));
+  out.set_target_millipoints(ToMillipoints(load.target));
+  out.set_headroom_millipoints(ToMillipoints(load.headroom));
+  out.set_case_count_warning(load.count_warning);
+  if (!with_cases) return out;
+  std::vector<const rules::CaseShare*> shares;
+  for (const auto& s : load.cases) shares.push_back(&s);
+  std::stable_sort(shares.begin(), shares.end(),
+                   [](const auto* a, const auto* b) { return a->share > b->share; });
+  for (const rules::CaseShare* s : shares) {
+    v1::CaseContribution* c = out.add_cases();
+    c->set_case_id(s->case_id);
+    const bool primary = s->role == rules::CaseRole::kPrimary;
+    c->set_role(primary ? cases::v1::CASEWORKER_ROLE_PRIMARY : cases::v1::CASEWORKER_ROLE_CO_WORKER);
+    c->set_share_bp(static_cast<int32_t>(
+        (primary ? table.primary_share_percent : table.co_worker_share_percent) * 100));
+    c->set_case_points(WholePoints(s->case_points));
+    c->set_contribution_millipoints(ToMillipoints(s->share));
+    if (const rules::CaseWeight* w = FindCase(workload, s->case_id)) {
+      c->set_grade(GradeToProto(w->counted_as));
+      c->set_grade_assessed(w->grade != rules::CaseGrade::kUnassessed);
+      for (const auto& reason : w->reasons) {
+        if (reason.kind == rules::PointsReasonKind::kGrade) {
+          c->set_grade_points(WholePoints(reason.points));
+          continue;
+        }
+        v1::AppliedModifier* m = c->add_modifiers();
+        m->set_kind(ModifierKind(reason.kind));
+        m->set_points(WholePoints(reason.points));
+        m->set_reason(reason.detail);
+      }
+    }
+  }
+  return out;
+}
+
+v1::TeamLoad ToProtoTeamLoad(const rules::Workload& workload, const LoadInputs& inputs,
+                             const rules::WeightTable& table, const v1::TeamCreated& team,
+                             bool with_cases) {
+  v1::TeamLoad out;
+  out.set_team_id(team.team_id());
+  out.set_name(team.name());
+  *out.mutable_as_of() = service::ToProtoDate(workload.date);
+  std::vector<v1::CaseworkerLoad> members;
+  int64_t load = 0, target = 0, fte = 0;
+  for (const auto& cw : workload.caseworkers) {
+    if (!cw.registered || cw.team_id != team.team_id()) continue;
+    members.push_back(ToProtoLoad(workload, cw, inputs, table, with_cases));
+    load += members.back().load_millipoints();
+    target += members.back().target_millipoints();
+    if (cw.employed) fte += cw.fte_percent * 10;
+  }
+  std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+    if (a.headroom_millipoints() != b.headroom_millipoints()) {
+      return a.headroom_millipoints() > b.headroom_millipoints();
+    }
+    return a.caseworker_id() < b.caseworker_id();
+  });
+  for (auto& m : members) *out.add_caseworkers() = std::move(m);
+  out.set_load_millipoints(load);
+  out.set_target_millipoints(target);
+  out.set_headroom_millipoints(target - load);
+  out.set_fte_milli(static_cast<int32_t>(fte));
+  int32_t with_primary = 0, without_primary = 0;
+  for (const auto& c : inputs.cases) {
+    if (c.team_id != team.team_id() || !rules::IsOpenOn(c.facts, workload.date)) continue;
+    const bool has_primary =
+        std::any_of(c.facts.assignments.begin(), c.facts.assignments.end(), [&](const auto& a) {
+          return a.role == rules::CaseRole::kPrimary && rules::IsActiveOn(a, workload.date);
+        });
+    ++(has_primary ? with_primary : without_primary);
+  }
+  out.set_case_count(with_primary);
+  out.set_unassigned_case_count(without_primary);
+  return out;
+}
+
+rules::CaseWeight NewCaseWeight(const rules::WeightTable& table, rules::CaseGrade grade,
+                                CivilDate date) {
+  rules::CaseWeightFacts facts;
+  facts.case_id = "(new case)";
+  facts.open_periods.push_back({.opened_on = date});
+  if (grade != rules::CaseGrade::kUnassessed) facts.grades.push_back({.effective = date, .grade = grade});
+  return rules::CasePoints(table, facts, date);
+}
+
+}  // namespace trappe::workload

@@ -1,0 +1,49 @@
+// Loads for any date: reads the facts a query needs from a view of the projection (only
+// the subject's caseworkers and cases, through the indexes) and computes the loads with
+// the rules (trappe/rules/workload.h), then shapes them for the API.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "projection.h"
+#include "trappe/rules/workload.h"
+#include "trappe/workload/v1/service.pb.h"
+
+namespace trappe::workload {
+
+// The facts of one query's scope, read once and usable for many dates (a series).
+struct LoadInputs {
+  std::vector<WeightTableInForce> tables;
+  std::vector<CaseworkerRecord> caseworkers;  // registered ones only
+  std::vector<CaseRecord> cases;
+  std::vector<rules::CaseWeightFacts> case_facts;  // the same cases, as the rules want them
+};
+
+enum class Scope { kCaseworker, kTeam, kMunicipality };
+
+// NOT_FOUND for an unregistered municipality or an unknown team. A caseworker the org
+// events do not know yet (but cases name) is not an error: their cases still count.
+[[nodiscard]] Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view,
+                                                std::string_view tenant, Scope scope,
+                                                const std::string& id);
+
+// The rules' workload of the inputs on `date`, with the table in force on that date.
+[[nodiscard]] Result<rules::Workload> ComputeWorkload(const LoadInputs& inputs, CivilDate date);
+
+// The API's view of one caseworker's load. `with_cases`: include each case's contribution.
+v1::CaseworkerLoad ToProtoLoad(const rules::Workload& workload, const rules::CaseworkerLoad& load,
+                               const LoadInputs& inputs, const rules::WeightTable& table,
+                               bool with_cases);
+
+// A team's load: its caseworkers on the date (employed, or still holding cases), totals.
+v1::TeamLoad ToProtoTeamLoad(const rules::Workload& workload, const LoadInputs& inputs,
+                             const rules::WeightTable& table, const v1::TeamCreated& team,
+                             bool with_cases);
+
+// The points a new case of `grade` carries on `date` (no modifiers: it has no history yet).
+rules::CaseWeight NewCaseWeight(const rules::WeightTable& table, rules::CaseGrade grade,
+                                CivilDate date);
+
+}  // namespace trappe::workload

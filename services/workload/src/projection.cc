@@ -1,0 +1,302 @@
+#include "projection.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "trappe/common/log.h"
+#include "trappe/eventlog/event_log.h"
+#include "trappe/events/headers.h"
+#include "trappe/events/v1/envelope.pb.h"
+#include "trappe/projection/keys.h"
+#include "trappe/service/convert.h"
+#include "trappe/service/request_index.h"
+
+namespace trappe::workload {
+namespace {
+
+using events::v1::EventEnvelope;
+
+std::string Join(std::string_view tenant, std::initializer_list<std::string_view> parts) {
+  std::string key(tenant);
+  for (std::string_view p : parts) {
+    key.push_back('/');
+    key.append(p);
+  }
+  return key;
+}
+
+std::string Version20(uint64_t version) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof(buffer), "%020llu", static_cast<unsigned long long>(version));
+  return buffer;
+}
+
+bool UsableId(std::string_view id) {
+  return !id.empty() && id.find('/') == std::string_view::npos;
+}
+
+bool IsOwnEvent(const EventEnvelope& e) {
+  switch (e.payload_case()) {
+    case EventEnvelope::kMunicipalityRegistered:
+    case EventEnvelope::kTeamCreated:
+    case EventEnvelope::kCaseworkerRegistered:
+    case EventEnvelope::kCaseworkerChanged:
+    case EventEnvelope::kWeightTableConfigured: return true;
+    default: return false;
+  }
+}
+
+// The payload types this projection reads; a bad record of any of them must stop it.
+bool IsNeededType(std::string_view type) {
+  static constexpr std::string_view kNeeded[] = {
+      "trappe.cases.v1.CaseOpened",           "trappe.cases.v1.CaseClosed",
+      "trappe.cases.v1.CaseReopened",         "trappe.cases.v1.InvestigationStarted",
+      "trappe.cases.v1.InvestigationCompleted", "trappe.cases.v1.CaseworkerAssigned",
+      "trappe.cases.v1.CaseworkerUnassigned", "trappe.cases.v1.CaseWeightAssessed",
+      "trappe.placements.v1.InterventionStarted", "trappe.placements.v1.InterventionChanged",
+      "trappe.placements.v1.InterventionEnded"};
+  if (type.starts_with("trappe.workload.")) return true;
+  return std::find(std::begin(kNeeded), std::end(kNeeded), type) != std::end(kNeeded);
+}
+
+Status PutVersion(projection::ApplyContext& c, const std::string& key, uint64_t version) {
+  return c.Put(kOrg, key, projection::EncodeInt64(static_cast<int64_t>(version)));
+}
+
+Status ApplyOrg(const EventEnvelope& e, projection::ApplyContext& c) {
+  const std::string& t = e.tenant();
+  switch (e.payload_case()) {
+    case EventEnvelope::kMunicipalityRegistered: {
+      const auto& p = e.municipality_registered();
+      TRAPPE_RETURN_IF_ERROR(c.Put(kOrg, MunicipalityKey(t), p.SerializeAsString()));
+      v1::WeightTableConfigured table;
+      *table.mutable_weight_table() = p.weight_table();
+      *table.mutable_effective_from() =
+          service::IsSet(p.effective_from()) ? p.effective_from() : e.effective_date();
+      const auto& d = table.effective_from();
+      auto date = CivilDate::FromYmd(d.year(), d.month(), d.day());
+      if (!date.ok()) return Status::Ok();
+      return c.Put(kOrg, WeightsPrefix(t) + date->ToString() + "/" + Version20(0),
+                   table.SerializeAsString());
+    }
+    case EventEnvelope::kWeightTableConfigured: {
+      const auto& p = e.weight_table_configured();
+      const auto& d = service::IsSet(p.effective_from()) ? p.effective_from() : e.effective_date();
+      auto date = CivilDate::FromYmd(d.year(), d.month(), d.day());
+      if (!date.ok()) return Status::Ok();
+      v1::WeightTableConfigured stored = p;
+      *stored.mutable_effective_from() = d;
+      TRAPPE_RETURN_IF_ERROR(c.Put(
+          kOrg, WeightsPrefix(t) + date->ToString() + "/" + Version20(e.aggregate_version()),
+          stored.SerializeAsString()));
+      return PutVersion(c, WeightsVersionKey(t), e.aggregate_version());
+    }
+    case EventEnvelope::kTeamCreated: {
+      const auto& p = e.team_created();
+      if (!UsableId(p.team_id())) return Status::Ok();
+      return c.Put(kOrg, TeamKey(t, p.team_id()), p.SerializeAsString());
+    }
+    case EventEnvelope::kCaseworkerRegistered:
+    case EventEnvelope::kCaseworkerChanged: {
+      const bool registered = e.has_caseworker_registered();
+      const std::string& id = registered ? e.caseworker_registered().caseworker_id()
+                                         : e.caseworker_changed().caseworker_id();
+      if (!UsableId(id)) return Status::Ok();
+      // Only what the caseworker's history needs: the payload and its effective date.
+      EventEnvelope stored;
+      *stored.mutable_effective_date() = e.effective_date();
+      if (registered) {
+        *stored.mutable_caseworker_registered() = e.caseworker_registered();
+      } else {
+        *stored.mutable_caseworker_changed() = e.caseworker_changed();
+      }
+      TRAPPE_RETURN_IF_ERROR(c.Put(kOrg, CaseworkerEventsPrefix(t, id) + Version20(e.aggregate_version()),
+                                   stored.SerializeAsString()));
+      TRAPPE_RETURN_IF_ERROR(PutVersion(c, CaseworkerVersionKey(t, id), e.aggregate_version()));
+      const std::string& team = registered ? e.caseworker_registered().team_id()
+                                           : e.caseworker_changed().team_id();
+      if (UsableId(team)) TRAPPE_RETURN_IF_ERROR(c.Put(kOrg, TeamMembersPrefix(t, team) + id, ""));
+      return Status::Ok();
+    }
+    default: return Status::Ok();
+  }
+}
+
+Status ApplyCase(const EventEnvelope& e, projection::ApplyContext& c) {
+  const std::string& t = e.tenant();
+  const std::string& case_id = e.case_id();
+  if (!UsableId(case_id)) return Status::Ok();
+  const std::string key = CaseKey(t, case_id);
+  TRAPPE_ASSIGN_OR_RETURN(std::optional<std::string> stored, c.Get(kCases, key));
+  CaseRecord record;
+  if (stored) {
+    TRAPPE_ASSIGN_OR_RETURN(record, DecodeCaseRecord(case_id, *stored));
+  }
+  record.facts.case_id = case_id;
+  if (!FoldCaseEvent(e, record)) return Status::Ok();
+  TRAPPE_RETURN_IF_ERROR(c.Put(kCases, key, EncodeCaseRecord(record)));
+  if (e.has_caseworker_assigned() && UsableId(e.caseworker_assigned().caseworker_id())) {
+    TRAPPE_RETURN_IF_ERROR(
+        c.Put(kCases, CaseworkerCasesPrefix(t, e.caseworker_assigned().caseworker_id()) + case_id, ""));
+  }
+  if (e.has_case_opened() && UsableId(e.case_opened().team_id())) {
+    TRAPPE_RETURN_IF_ERROR(c.Put(kCases, TeamCasesPrefix(t, e.case_opened().team_id()) + case_id, ""));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<std::string> WorkloadProjection::Topics() const {
+  return {std::string(eventlog::kOrgEventsTopic), std::string(eventlog::kCaseEventsTopic)};
+}
+
+Status WorkloadProjection::Apply(const projection::Event& event,
+                                 projection::ApplyContext& context) const {
+  const EventEnvelope& e = event.envelope;
+  if (!UsableId(e.tenant())) return Status::Ok();
+  if (IsOwnEvent(e)) {
+    TRAPPE_RETURN_IF_ERROR(service::IndexRequest(context, kRequests, event));
+    return ApplyOrg(e, context);
+  }
+  return ApplyCase(e, context);
+}
+
+projection::BadRecordAction WorkloadProjection::OnBadRecord(
+    projection::BadRecordKind kind, const eventlog::StoredRecord& record) const {
+  std::string_view type;
+  for (const auto& h : record.headers) {
+    if (h.key == "trappe-event-type") type = h.value;
+  }
+  // Without a type we cannot tell whether the record mattered: stop rather than guess.
+  const bool stop = type.empty() || IsNeededType(type);
+  log::Warn("workload.bad_record", {{"kind", std::string(projection::BadRecordKindName(kind))},
+                                    {"type", std::string(type)},
+                                    {"topic", record.position.topic},
+                                    {"offset", std::to_string(record.position.offset)},
+                                    {"action", stop ? "stop" : "skip"}});
+  return stop ? projection::BadRecordAction::kStop : projection::BadRecordAction::kSkip;
+}
+
+std::string MunicipalityKey(std::string_view t) { return Join(t, {"municipality"}); }
+std::string WeightsPrefix(std::string_view t) { return Join(t, {"weights", ""}); }
+std::string WeightsVersionKey(std::string_view t) { return Join(t, {"weights-version"}); }
+std::string TeamKey(std::string_view t, std::string_view team) { return Join(t, {"team", team}); }
+std::string CaseworkerEventsPrefix(std::string_view t, std::string_view id) {
+  return Join(t, {"cw", id, ""});
+}
+std::string CaseworkerVersionKey(std::string_view t, std::string_view id) {
+  return Join(t, {"cw-version", id});
+}
+std::string CaseworkersPrefix(std::string_view t) { return Join(t, {"cw-version", ""}); }
+std::string TeamMembersPrefix(std::string_view t, std::string_view team) {
+  return Join(t, {"team-member", team, ""});
+}
+std::string CaseKey(std::string_view t, std::string_view id) { return Join(t, {"case", id}); }
+std::string CaseworkerCasesPrefix(std::string_view t, std::string_view id) {
+  return Join(t, {"cw-case", id, ""});
+}
+std::string TeamCasesPrefix(std::string_view t, std::string_view team) {
+  return Join(t, {"team-case", team, ""});
+}
+std::string CasesPrefix(std::string_view t) { return Join(t, {"case", ""}); }
+
+Result<v1::MunicipalityRegistered> ReadMunicipality(const projection::ReadView& view,
+                                                    std::string_view tenant) {
+  TRAPPE_ASSIGN_OR_RETURN(auto value, view.Get(kOrg, MunicipalityKey(tenant)));
+  if (!value) return NotFound("municipality " + std::string(tenant) + " is not registered");
+  v1::MunicipalityRegistered m;
+  if (!m.ParseFromString(*value)) return DataLoss("municipality record is corrupt");
+  return m;
+}
+
+Result<std::vector<WeightTableInForce>> ReadWeightTables(const projection::ReadView& view,
+                                                         std::string_view tenant) {
+  std::vector<WeightTableInForce> tables;
+  Status error;
+  const std::string prefix = WeightsPrefix(tenant);
+  TRAPPE_RETURN_IF_ERROR(view.Scan(kOrg, prefix, [&](std::string_view key, std::string_view value) {
+    v1::WeightTableConfigured stored;
+    if (!stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      error = DataLoss("weight table record is corrupt");
+      return false;
+    }
+    auto table = WeightTableFromProto(stored.weight_table(), "weight_table");
+    auto from = service::ToCivilDate(stored.effective_from(), "effective_from");
+    if (!table.ok() || !from.ok()) return true;  // an invalid table in the log is not in force
+    WeightTableInForce entry{.table = *table, .proto = stored.weight_table(), .effective_from = *from};
+    entry.version = std::stoull(std::string(key.substr(key.rfind('/') + 1)));
+    tables.push_back(std::move(entry));
+    return true;
+  }));
+  TRAPPE_RETURN_IF_ERROR(error);
+  if (tables.empty()) return NotFound("municipality " + std::string(tenant) + " is not registered");
+  return tables;
+}
+
+const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables, CivilDate date) {
+  const WeightTableInForce* in_force = &tables.front();
+  for (const auto& t : tables) {
+    if (t.effective_from <= date) in_force = &t;
+  }
+  return *in_force;
+}
+
+Result<uint64_t> ReadVersion(const projection::ReadView& view, const std::string& key) {
+  TRAPPE_ASSIGN_OR_RETURN(auto value, view.Get(kOrg, key));
+  if (!value) return uint64_t{0};
+  auto v = projection::DecodeInt64(*value);
+  if (!v) return DataLoss("version record is corrupt");
+  return static_cast<uint64_t>(*v);
+}
+
+Result<std::optional<v1::TeamCreated>> ReadTeam(const projection::ReadView& view,
+                                                std::string_view tenant, std::string_view team_id) {
+  TRAPPE_ASSIGN_OR_RETURN(auto value, view.Get(kOrg, TeamKey(tenant, team_id)));
+  if (!value) return std::optional<v1::TeamCreated>();
+  v1::TeamCreated team;
+  if (!team.ParseFromString(*value)) return DataLoss("team record is corrupt");
+  return std::optional<v1::TeamCreated>(std::move(team));
+}
+
+Result<std::optional<CaseworkerRecord>> ReadCaseworker(const projection::ReadView& view,
+                                                       std::string_view tenant,
+                                                       std::string_view caseworker_id) {
+  CaseworkerRecord record;
+  bool found = false;
+  Status error;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(kOrg, CaseworkerEventsPrefix(tenant, caseworker_id),
+                                   [&](std::string_view, std::string_view value) {
+                                     EventEnvelope e;
+                                     if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                       error = DataLoss("caseworker record is corrupt");
+                                       return false;
+                                     }
+                                     FoldCaseworkerEvent(e, record);
+                                     found = found || e.has_caseworker_registered();
+                                     return true;
+                                   }));
+  TRAPPE_RETURN_IF_ERROR(error);
+  if (!found) return std::optional<CaseworkerRecord>();
+  return std::optional<CaseworkerRecord>(std::move(record));
+}
+
+Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
+                                         projection::FamilyId family, const std::string& prefix) {
+  std::vector<std::string> ids;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(family, prefix, [&](std::string_view key, std::string_view) {
+    ids.emplace_back(key.substr(prefix.size()));
+    return true;
+  }));
+  return ids;
+}
+
+Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view, std::string_view tenant,
+                                           std::string_view case_id) {
+  TRAPPE_ASSIGN_OR_RETURN(auto value, view.Get(kCases, CaseKey(tenant, case_id)));
+  if (!value) return std::optional<CaseRecord>();
+  TRAPPE_ASSIGN_OR_RETURN(CaseRecord record, DecodeCaseRecord(case_id, *value));
+  return std::optional<CaseRecord>(std::move(record));
+}
+
+}  // namespace trappe::workload

@@ -1,0 +1,98 @@
+// The workload service's one projection: the organisation (municipality, weight tables,
+// teams, caseworkers) from trappe.org-events.v1, and the weight facts of every case from
+// trappe.case-events.v1, with the indexes a query needs to touch only its own cases.
+//
+// Column families and keys (every key starts with the tenant):
+//   requests  the request index of the service's own commands (request_index.h)
+//   org       <t>/municipality                      MunicipalityRegistered
+//             <t>/weights/<YYYY-MM-DD>/<version>    WeightTableConfigured (version 0: the
+//                                                   registration's table)
+//             <t>/weights-version                   the WEIGHT_TABLE aggregate's version
+//             <t>/team/<team_id>                    TeamCreated
+//             <t>/cw/<caseworker_id>/<version>      the caseworker's events, in version order
+//             <t>/cw-version/<caseworker_id>        the CASEWORKER aggregate's version
+//             <t>/team-member/<team_id>/<cw_id>     anyone who ever belonged to the team
+//   cases     <t>/case/<case_id>                    CaseRecord (case_record.h)
+//             <t>/cw-case/<cw_id>/<case_id>         every case a caseworker ever held
+//             <t>/team-case/<team_id>/<case_id>     every case opened in the team
+//
+// Everything is keyed by content and written per aggregate in version (log) order, so the
+// store does not depend on how the two topics interleave: a case that names a caseworker
+// whose registration has not arrived is indexed under that id all the same.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caseworker_record.h"
+#include "case_record.h"
+#include "trappe/projection/projection.h"
+#include "trappe/projection/read_view.h"
+#include "trappe/rules/weights.h"
+#include "trappe/workload/v1/events.pb.h"
+#include "weight_table.h"
+
+namespace trappe::workload {
+
+inline constexpr projection::FamilyId kRequests = 0;
+inline constexpr projection::FamilyId kOrg = 1;
+inline constexpr projection::FamilyId kCases = 2;
+
+class WorkloadProjection final : public projection::Projection {
+ public:
+  std::string Name() const override { return "workload"; }
+  std::vector<std::string> Topics() const override;
+  std::vector<std::string> ColumnFamilies() const override { return {"requests", "org", "cases"}; }
+  Status Apply(const projection::Event& event, projection::ApplyContext& context) const override;
+  projection::BadRecordAction OnBadRecord(projection::BadRecordKind kind,
+                                          const eventlog::StoredRecord& record) const override;
+};
+
+// Keys (see above). Ids must not contain '/'.
+std::string MunicipalityKey(std::string_view tenant);
+std::string WeightsPrefix(std::string_view tenant);
+std::string WeightsVersionKey(std::string_view tenant);
+std::string TeamKey(std::string_view tenant, std::string_view team_id);
+std::string CaseworkerEventsPrefix(std::string_view tenant, std::string_view caseworker_id);
+std::string CaseworkerVersionKey(std::string_view tenant, std::string_view caseworker_id);
+std::string CaseworkersPrefix(std::string_view tenant);
+std::string TeamMembersPrefix(std::string_view tenant, std::string_view team_id);
+std::string CaseKey(std::string_view tenant, std::string_view case_id);
+std::string CaseworkerCasesPrefix(std::string_view tenant, std::string_view caseworker_id);
+std::string TeamCasesPrefix(std::string_view tenant, std::string_view team_id);
+std::string CasesPrefix(std::string_view tenant);
+
+// --- reads on a view of the projection
+
+struct WeightTableInForce {
+  rules::WeightTable table;
+  v1::WeightTable proto;
+  CivilDate effective_from;
+  uint64_t version = 0;  // 0: the registration's table
+};
+
+// NOT_FOUND when the municipality is not registered.
+[[nodiscard]] Result<v1::MunicipalityRegistered> ReadMunicipality(const projection::ReadView& view,
+                                                                  std::string_view tenant);
+// Every table of the municipality, oldest first (same effective date: lower version first).
+[[nodiscard]] Result<std::vector<WeightTableInForce>> ReadWeightTables(
+    const projection::ReadView& view, std::string_view tenant);
+// The table in force on `date` (the first one before any took effect).
+const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables, CivilDate date);
+[[nodiscard]] Result<uint64_t> ReadVersion(const projection::ReadView& view, const std::string& key);
+[[nodiscard]] Result<std::optional<v1::TeamCreated>> ReadTeam(const projection::ReadView& view,
+                                                              std::string_view tenant,
+                                                              std::string_view team_id);
+[[nodiscard]] Result<std::optional<CaseworkerRecord>> ReadCaseworker(
+    const projection::ReadView& view, std::string_view tenant, std::string_view caseworker_id);
+// The ids under a prefix whose last key part is the id ("<prefix><id>").
+[[nodiscard]] Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
+                                                       projection::FamilyId family,
+                                                       const std::string& prefix);
+[[nodiscard]] Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view,
+                                                         std::string_view tenant,
+                                                         std::string_view case_id);
+
+}  // namespace trappe::workload

@@ -1,0 +1,423 @@
+// The workload service over gRPC: loads hand-computed from the default-weights preset
+// (SIMPLE 4, COMPLEX 6, VERY_COMPLEX 10, unassessed as COMPLEX; +2 in a placement's first
+// 12 months, +2 while a par. 47 placement is active, +2 while an investigation runs;
+// primary 100%, co-worker 50%; target 120 x FTE). Loads are in millipoints (1000 = 1 point).
+#include <gtest/gtest.h>
+
+#include "case_events.h"
+#include "trappe/common/status_grpc.h"
+#include "trappe/service/convert.h"
+#include "trappe/testing/service_harness.h"
+#include "trappe/testing/status_matchers.h"
+#include "trappe/workload/module.h"
+#include "trappe/workload/v1/service.grpc.pb.h"
+
+namespace trappe::workload {
+namespace {
+
+using ::trappe::testing::ServiceHarness;
+namespace pv1 = placements::v1;
+
+constexpr char kTenant[] = "0657";
+
+CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
+
+class WorkloadServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK(harness_.Start({OpenWorkloadModule}));
+    stub_ = v1::WorkloadService::NewStub(harness_.channel());
+    cases_ = std::make_unique<workload_testing::CaseEventWriter>(&harness_.log(), kTenant);
+  }
+
+  // Municipality 0657 from 2024-01-01, team "vest", anna (full time), bo (80%) and cecilie
+  // (full time), all from 2024-01-01.
+  void RegisterOrganisation() {
+    ASSERT_OK(Register());
+    ASSERT_OK(CreateTeam("vest"));
+    ASSERT_OK(RegisterCaseworker("anna", "vest", 1000, D("2024-01-01")));
+    ASSERT_OK(RegisterCaseworker("bo", "vest", 800, D("2024-01-01")));
+    ASSERT_OK(RegisterCaseworker("cecilie", "vest", 1000, D("2024-01-01")));
+  }
+
+  Status Register() {
+    v1::RegisterMunicipalityRequest r;
+    r.set_tenant(kTenant);
+    r.set_request_id("register-" + std::to_string(++requests_));
+    r.set_actor("admin");
+    r.set_name("Herning Kommune");
+    for (const char* p : {"national-staircase", "barnets-lov", "sverigesmodel", "default-weights"}) r.add_presets(p);
+    *r.mutable_effective_from() = service::ToProtoDate(D("2024-01-01"));
+    v1::RegisterMunicipalityResponse out;
+    return FromGrpcStatus(stub_->RegisterMunicipality(ServiceHarness::Context().get(), r, &out));
+  }
+
+  Status CreateTeam(const std::string& id) {
+    v1::CreateTeamRequest r;
+    r.set_tenant(kTenant);
+    r.set_request_id("team-" + std::to_string(++requests_));
+    r.set_actor("admin");
+    r.set_team_id(id);
+    r.set_name("Team " + id);
+    v1::CreateTeamResponse out;
+    return FromGrpcStatus(stub_->CreateTeam(ServiceHarness::Context().get(), r, &out));
+  }
+
+  Status RegisterCaseworker(const std::string& id, const std::string& team, int fte_milli, CivilDate start) {
+    v1::RegisterCaseworkerRequest r;
+    r.set_tenant(kTenant);
+    r.set_request_id("cw-" + std::to_string(++requests_));
+    r.set_actor("admin");
+    r.set_caseworker_id(id);
+    r.set_display_name("Caseworker " + id);
+    r.set_team_id(team);
+    r.set_fte_milli(fte_milli);
+    *r.mutable_start_date() = service::ToProtoDate(start);
+    v1::RegisterCaseworkerResponse out;
+    return FromGrpcStatus(stub_->RegisterCaseworker(ServiceHarness::Context().get(), r, &out));
+  }
+
+  Status Change(v1::ChangeCaseworkerRequest r) {
+    r.set_tenant(kTenant);
+    r.set_request_id("change-" + std::to_string(++requests_));
+    r.set_actor("admin");
+    v1::ChangeCaseworkerResponse out;
+    return FromGrpcStatus(stub_->ChangeCaseworker(ServiceHarness::Context().get(), r, &out));
+  }
+
+  Result<v1::CaseworkerLoad> Load(const std::string& id, CivilDate as_of) {
+    v1::GetCaseworkerLoadRequest r;
+    r.set_tenant(kTenant);
+    r.set_caseworker_id(id);
+    *r.mutable_as_of() = service::ToProtoDate(as_of);
+    v1::GetCaseworkerLoadResponse out;
+    TRAPPE_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetCaseworkerLoad(ServiceHarness::Context().get(), r, &out)));
+    return out.load();
+  }
+
+  Result<v1::TeamLoad> TeamLoad(const std::string& team, CivilDate as_of, bool with_cases = true) {
+    v1::GetTeamLoadRequest r;
+    r.set_tenant(kTenant);
+    r.set_team_id(team);
+    r.set_include_cases(with_cases);
+    *r.mutable_as_of() = service::ToProtoDate(as_of);
+    v1::GetTeamLoadResponse out;
+    TRAPPE_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetTeamLoad(ServiceHarness::Context().get(), r, &out)));
+    return out.team_load();
+  }
+
+  Result<v1::SuggestAssigneeResponse> Suggest(const std::string& team, cases::v1::CaseGrade grade, CivilDate as_of,
+                                              std::vector<std::string> exclude = {}) {
+    v1::SuggestAssigneeRequest r;
+    r.set_tenant(kTenant);
+    r.set_team_id(team);
+    r.set_grade(grade);
+    *r.mutable_as_of() = service::ToProtoDate(as_of);
+    for (auto& id : exclude) r.add_exclude_caseworker_ids(id);
+    v1::SuggestAssigneeResponse out;
+    TRAPPE_RETURN_IF_ERROR(FromGrpcStatus(stub_->SuggestAssignee(ServiceHarness::Context().get(), r, &out)));
+    return out;
+  }
+
+  // The mixed history of the hand-computed tests:
+  //   c1 (anna): opened 2024-02-01 VERY_COMPLEX; investigation 2024-02-01 .. 2024-06-01.
+  //   c2 (anna primary, bo co-worker): opened 2024-03-01 SIMPLE; foster placement with
+  //      consent from 2024-04-01.
+  //   c3 (anna): opened 2024-05-01, unassessed; children's home par. 47 from 2024-05-01.
+  void WriteMixedHistory() {
+    ASSERT_OK(cases_->Opened("c1", "vest", D("2024-02-01")));
+    ASSERT_OK(cases_->Assigned("c1", "anna", true, D("2024-02-01")));
+    ASSERT_OK(cases_->Graded("c1", cases::v1::CASE_GRADE_VERY_COMPLEX, D("2024-02-01")));
+    ASSERT_OK(cases_->InvestigationStarted("c1", "bfu-1", D("2024-02-01")));
+    ASSERT_OK(cases_->InvestigationCompleted("c1", "bfu-1", D("2024-06-01")));
+    ASSERT_OK(cases_->Opened("c2", "vest", D("2024-03-01")));
+    ASSERT_OK(cases_->Assigned("c2", "anna", true, D("2024-03-01")));
+    ASSERT_OK(cases_->Assigned("c2", "bo", false, D("2024-03-01")));
+    ASSERT_OK(cases_->Graded("c2", cases::v1::CASE_GRADE_SIMPLE, D("2024-03-01")));
+    ASSERT_OK(cases_->PlacementStarted("c2", "p-2", pv1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY,
+                                       pv1::CONSENT_BASIS_WITH_CONSENT, D("2024-04-01")));
+    ASSERT_OK(cases_->Opened("c3", "vest", D("2024-05-01")));
+    ASSERT_OK(cases_->Assigned("c3", "anna", true, D("2024-05-01")));
+    ASSERT_OK(cases_->PlacementStarted("c3", "p-3", pv1::PLACEMENT_TYPE_CHILDRENS_HOME,
+                                       pv1::CONSENT_BASIS_WITHOUT_CONSENT, D("2024-05-01")));
+  }
+
+  // Waits until the projection has applied everything appended so far.
+  void CatchUp() { ASSERT_OK(active_->module(0).engine().CatchUp()); }
+
+  // Talks to `harness` from now on.
+  void Use(ServiceHarness& harness) {
+    active_ = &harness;
+    stub_ = v1::WorkloadService::NewStub(harness.channel());
+    cases_ = std::make_unique<workload_testing::CaseEventWriter>(&harness.log(), kTenant);
+  }
+
+  ServiceHarness harness_;
+  ServiceHarness* active_ = &harness_;
+  std::unique_ptr<v1::WorkloadService::Stub> stub_;
+  std::unique_ptr<workload_testing::CaseEventWriter> cases_;
+  int requests_ = 0;
+};
+
+int64_t Contribution(const v1::CaseworkerLoad& load, const std::string& case_id) {
+  for (const auto& c : load.cases()) {
+    if (c.case_id() == case_id) return c.contribution_millipoints();
+  }
+  return -1;
+}
+
+TEST_F(WorkloadServiceTest, AMixOfGradesAndModifiersGivesHandComputedLoadsOnSeveralDates) {
+  RegisterOrganisation();
+  WriteMixedHistory();
+  CatchUp();
+
+  // 2024-04-15: c1 10 + 2 (investigation) = 12; c2 4 + 2 (placement's first year) = 6.
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad anna, Load("anna", D("2024-04-15")));
+  EXPECT_EQ(anna.load_millipoints(), 18000);
+  EXPECT_EQ(anna.case_count(), 2);
+  EXPECT_EQ(anna.target_millipoints(), 120000);
+  EXPECT_EQ(anna.headroom_millipoints(), 102000);
+  ASSERT_EQ(anna.cases_size(), 2);
+  EXPECT_EQ(anna.cases(0).case_id(), "c1");  // largest first
+  EXPECT_EQ(anna.cases(0).grade(), cases::v1::CASE_GRADE_VERY_COMPLEX);
+  EXPECT_EQ(anna.cases(0).grade_points(), 10);
+  ASSERT_EQ(anna.cases(0).modifiers_size(), 1);
+  EXPECT_EQ(anna.cases(0).modifiers(0).kind(), v1::WEIGHT_MODIFIER_KIND_INVESTIGATION_RUNNING);
+  EXPECT_EQ(anna.cases(0).modifiers(0).points(), 2);
+  EXPECT_FALSE(anna.cases(0).modifiers(0).reason().empty());
+  EXPECT_EQ(anna.cases(0).case_points(), 12);
+  EXPECT_EQ(anna.cases(0).share_bp(), 10000);
+
+  // 2024-05-15: c3 joins: unassessed counts as COMPLEX 6, + 2 first year + 2 par. 47 = 10.
+  ASSERT_OK_AND_ASSIGN(anna, Load("anna", D("2024-05-15")));
+  EXPECT_EQ(anna.load_millipoints(), 28000);
+  EXPECT_EQ(Contribution(anna, "c3"), 10000);
+  ASSERT_EQ(anna.cases_size(), 3);
+  EXPECT_EQ(anna.cases(0).case_id(), "c1");  // 12 before 10 and 6
+  EXPECT_EQ(anna.cases(1).case_id(), "c3");
+  EXPECT_FALSE(anna.cases(1).grade_assessed());
+  EXPECT_EQ(anna.cases(1).grade(), cases::v1::CASE_GRADE_COMPLEX);  // unassessed counts as COMPLEX
+  EXPECT_EQ(anna.cases(1).modifiers_size(), 2);
+
+  // 2024-07-01: the investigation is over: c1 10 + c2 6 + c3 10.
+  ASSERT_OK_AND_ASSIGN(anna, Load("anna", D("2024-07-01")));
+  EXPECT_EQ(anna.load_millipoints(), 26000);
+
+  // bo carries half of c2 as co-worker: 3 points; no primary case.
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad bo, Load("bo", D("2024-04-15")));
+  EXPECT_EQ(bo.load_millipoints(), 3000);
+  EXPECT_EQ(bo.case_count(), 0);
+  EXPECT_EQ(bo.co_worker_case_count(), 1);
+  ASSERT_EQ(bo.cases_size(), 1);
+  EXPECT_EQ(bo.cases(0).share_bp(), 5000);
+
+  // The team on 2024-05-15: 28 + 3 + 0 against 120 + 96 + 120.
+  ASSERT_OK_AND_ASSIGN(v1::TeamLoad team, TeamLoad("vest", D("2024-05-15")));
+  EXPECT_EQ(team.load_millipoints(), 31000);
+  EXPECT_EQ(team.target_millipoints(), 336000);
+  EXPECT_EQ(team.headroom_millipoints(), 305000);
+  EXPECT_EQ(team.case_count(), 3);
+  EXPECT_EQ(team.unassigned_case_count(), 0);
+  EXPECT_EQ(team.fte_milli(), 2800);
+  ASSERT_EQ(team.caseworkers_size(), 3);
+  EXPECT_EQ(team.caseworkers(0).caseworker_id(), "cecilie");  // most headroom first
+}
+
+TEST_F(WorkloadServiceTest, APlacementModifierEndsAfterTwelveMonths) {
+  RegisterOrganisation();
+  WriteMixedHistory();
+  CatchUp();
+  // c2's placement started 2024-04-01: +2 until 2025-03-31, gone on 2025-04-01.
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad anna, Load("anna", D("2025-03-31")));
+  EXPECT_EQ(Contribution(anna, "c2"), 6000);
+  EXPECT_EQ(anna.load_millipoints(), 26000);
+  ASSERT_OK_AND_ASSIGN(anna, Load("anna", D("2025-04-01")));
+  EXPECT_EQ(Contribution(anna, "c2"), 4000);
+  EXPECT_EQ(anna.load_millipoints(), 24000);
+  // bo's half follows: 3 then 2.
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad bo, Load("bo", D("2025-04-01")));
+  EXPECT_EQ(bo.load_millipoints(), 2000);
+}
+
+TEST_F(WorkloadServiceTest, ACaseMovingBetweenCaseworkersCountsForEachInTurn) {
+  RegisterOrganisation();
+  ASSERT_OK(cases_->Opened("c4", "vest", D("2024-01-10")));
+  ASSERT_OK(cases_->Graded("c4", cases::v1::CASE_GRADE_COMPLEX, D("2024-01-10")));
+  ASSERT_OK(cases_->Assigned("c4", "anna", true, D("2024-01-10")));
+  ASSERT_OK(cases_->Unassigned("c4", "anna", true, D("2024-09-01")));
+  ASSERT_OK(cases_->Assigned("c4", "cecilie", true, D("2024-09-01")));
+  CatchUp();
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad anna, Load("anna", D("2024-08-31")));
+  EXPECT_EQ(anna.load_millipoints(), 6000);
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad cecilie, Load("cecilie", D("2024-08-31")));
+  EXPECT_EQ(cecilie.load_millipoints(), 0);
+  ASSERT_OK_AND_ASSIGN(anna, Load("anna", D("2024-09-01")));
+  EXPECT_EQ(anna.load_millipoints(), 0);
+  EXPECT_EQ(anna.cases_size(), 0);
+  ASSERT_OK_AND_ASSIGN(cecilie, Load("cecilie", D("2024-09-01")));
+  EXPECT_EQ(cecilie.load_millipoints(), 6000);
+  EXPECT_EQ(cecilie.case_count(), 1);
+  // Closing the case ends the load.
+  ASSERT_OK(cases_->Closed("c4", D("2024-12-01")));
+  CatchUp();
+  ASSERT_OK_AND_ASSIGN(cecilie, Load("cecilie", D("2024-12-01")));
+  EXPECT_EQ(cecilie.load_millipoints(), 0);
+}
+
+TEST_F(WorkloadServiceTest, APartTimeCaseworkersTargetScalesWithFteUnlessOverridden) {
+  RegisterOrganisation();
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad bo, Load("bo", D("2024-06-01")));
+  EXPECT_EQ(bo.fte_milli(), 800);
+  EXPECT_EQ(bo.target_millipoints(), 96000);  // 120 x 0.8
+  v1::ChangeCaseworkerRequest change;
+  change.set_caseworker_id("bo");
+  change.set_target_points_override(100);
+  *change.mutable_effective_date() = service::ToProtoDate(D("2025-01-01"));
+  ASSERT_OK(Change(change));
+  ASSERT_OK_AND_ASSIGN(bo, Load("bo", D("2024-12-31")));
+  EXPECT_EQ(bo.target_millipoints(), 96000);
+  ASSERT_OK_AND_ASSIGN(bo, Load("bo", D("2025-01-01")));
+  EXPECT_EQ(bo.target_millipoints(), 100000);
+  // Down to 50% from 2025-06-01 and the own target removed: 60.
+  change = {};
+  change.set_caseworker_id("bo");
+  change.set_fte_milli(500);
+  change.set_remove_target_override(true);
+  *change.mutable_effective_date() = service::ToProtoDate(D("2025-06-01"));
+  ASSERT_OK(Change(change));
+  ASSERT_OK_AND_ASSIGN(bo, Load("bo", D("2025-06-01")));
+  EXPECT_EQ(bo.target_millipoints(), 60000);
+  EXPECT_EQ(bo.fte_milli(), 500);
+}
+
+TEST_F(WorkloadServiceTest, SuggestAssigneePicksTheMostHeadroomAndNeverSomeoneWhoHasLeft) {
+  RegisterOrganisation();
+  WriteMixedHistory();
+  CatchUp();
+  // 2024-04-15, a COMPLEX case (6): anna 120-18-6 = 96, bo 96-3-6 = 87, cecilie 120-6 = 114.
+  ASSERT_OK_AND_ASSIGN(auto s, Suggest("vest", cases::v1::CASE_GRADE_COMPLEX, D("2024-04-15")));
+  EXPECT_EQ(s.caseworker_id(), "cecilie");
+  EXPECT_EQ(s.case_millipoints(), 6000);
+  EXPECT_NE(s.reason().find("cecilie"), std::string::npos) << s.reason();
+  ASSERT_OK_AND_ASSIGN(s, Suggest("vest", cases::v1::CASE_GRADE_COMPLEX, D("2024-04-15"), {"cecilie"}));
+  EXPECT_EQ(s.caseworker_id(), "anna");
+  EXPECT_EQ(s.load().load_millipoints(), 18000);
+
+  // cecilie's last day is 2025-06-30.
+  v1::ChangeCaseworkerRequest leave;
+  leave.set_caseworker_id("cecilie");
+  *leave.mutable_leaving_date() = service::ToProtoDate(D("2025-06-30"));
+  *leave.mutable_effective_date() = service::ToProtoDate(D("2025-06-30"));
+  ASSERT_OK(Change(leave));
+  ASSERT_OK_AND_ASSIGN(s, Suggest("vest", cases::v1::CASE_GRADE_SIMPLE, D("2025-06-30")));
+  EXPECT_EQ(s.caseworker_id(), "cecilie");
+  // 2025-07-01: anna 10+4+10 = 24 -> 92 after a SIMPLE case, bo 2 -> 90.
+  ASSERT_OK_AND_ASSIGN(s, Suggest("vest", cases::v1::CASE_GRADE_SIMPLE, D("2025-07-01")));
+  EXPECT_EQ(s.caseworker_id(), "anna");
+  ASSERT_OK_AND_ASSIGN(v1::TeamLoad team, TeamLoad("vest", D("2025-07-01")));
+  EXPECT_EQ(team.caseworkers_size(), 2);  // cecilie holds nothing and has left
+  EXPECT_EQ(team.target_millipoints(), 216000);
+}
+
+TEST_F(WorkloadServiceTest, RejectsBadInputNamingTheField) {
+  RegisterOrganisation();
+  EXPECT_STATUS(RegisterCaseworker("dan", "vest", 1200, D("2024-01-01")), StatusCode::kInvalidArgument, "fte_milli");
+  EXPECT_STATUS(RegisterCaseworker("dan", "nord", 1000, D("2024-01-01")), StatusCode::kNotFound, "team nord");
+  EXPECT_STATUS(RegisterCaseworker("d/n", "vest", 1000, D("2024-01-01")), StatusCode::kInvalidArgument,
+                "caseworker_id");
+  EXPECT_STATUS(RegisterCaseworker("anna", "vest", 1000, D("2024-01-01")), StatusCode::kAlreadyExists, "anna");
+  EXPECT_STATUS(Register(), StatusCode::kAlreadyExists, "0657");
+  EXPECT_STATUS(Suggest("vest", static_cast<cases::v1::CaseGrade>(42), D("2024-04-15")),
+                StatusCode::kInvalidArgument, "grade");
+  EXPECT_STATUS(Suggest("nord", cases::v1::CASE_GRADE_SIMPLE, D("2024-04-15")), StatusCode::kNotFound, "nord");
+}
+
+TEST_F(WorkloadServiceTest, CaseAndOrgEventsInEitherOrderGiveTheSameLoads) {
+  // Here the case events come first: they name caseworkers not registered yet.
+  WriteMixedHistory();
+  CatchUp();
+  RegisterOrganisation();
+  std::vector<std::string> case_first;
+  const CivilDate dates[] = {D("2024-04-15"), D("2024-05-15"), D("2025-04-01")};
+  for (const CivilDate d : dates) {
+    ASSERT_OK_AND_ASSIGN(v1::TeamLoad team, TeamLoad("vest", d));
+    case_first.push_back(team.SerializeAsString());
+  }
+  EXPECT_EQ(TeamLoad("vest", D("2024-05-15"))->load_millipoints(), 31000);
+
+  // A second service with the same facts, the organisation first.
+  ServiceHarness other;
+  ASSERT_OK(other.Start({OpenWorkloadModule}));
+  Use(other);
+  RegisterOrganisation();
+  WriteMixedHistory();
+  CatchUp();
+  for (size_t i = 0; i < std::size(dates); ++i) {
+    ASSERT_OK_AND_ASSIGN(v1::TeamLoad team, TeamLoad("vest", dates[i]));
+    EXPECT_EQ(team.SerializeAsString(), case_first[i]) << dates[i].ToString();
+  }
+}
+
+TEST_F(WorkloadServiceTest, RebuildGivesTheLiveChecksum) {
+  RegisterOrganisation();
+  WriteMixedHistory();
+  // Back-dated facts: bo's own target from his first day, c2 closed before today.
+  v1::ChangeCaseworkerRequest change;
+  change.set_caseworker_id("bo");
+  change.set_target_points_override(90);
+  *change.mutable_effective_date() = service::ToProtoDate(D("2024-01-01"));
+  ASSERT_OK(Change(change));
+  ASSERT_OK(cases_->Closed("c2", D("2024-10-01")));
+  ASSERT_OK(cases_->Assigned("c3", "bo", false, D("2024-06-01")));
+  CatchUp();
+  auto& engine = harness_.module(0).engine();
+  ASSERT_OK_AND_ASSIGN(const std::string live, engine.Checksum());
+  ASSERT_OK_AND_ASSIGN(const v1::TeamLoad before, TeamLoad("vest", D("2024-11-01")));
+  ASSERT_OK(engine.Rebuild());
+  ASSERT_OK_AND_ASSIGN(const std::string rebuilt, engine.Checksum());
+  EXPECT_EQ(live, rebuilt);
+  ASSERT_OK_AND_ASSIGN(const v1::TeamLoad after, TeamLoad("vest", D("2024-11-01")));
+  EXPECT_EQ(before.SerializeAsString(), after.SerializeAsString());
+  // 2024-11-01: anna c1 10 + c3 10 = 20; bo half of c3 = 5 against his own 90.
+  EXPECT_EQ(after.load_millipoints(), 25000);
+}
+
+TEST_F(WorkloadServiceTest, LoadSeriesGivesAPointPerMonth) {
+  RegisterOrganisation();
+  WriteMixedHistory();
+  CatchUp();
+  v1::GetLoadSeriesRequest r;
+  r.set_tenant(kTenant);
+  r.set_caseworker_id("anna");
+  *r.mutable_period()->mutable_start_date() = service::ToProtoDate(D("2024-01-15"));
+  *r.mutable_period()->mutable_end_date() = service::ToProtoDate(D("2024-07-15"));
+  r.set_interval(v1::SERIES_INTERVAL_MONTHLY);
+  v1::GetLoadSeriesResponse out;
+  ASSERT_OK(FromGrpcStatus(stub_->GetLoadSeries(ServiceHarness::Context().get(), r, &out)));
+  // Jan 0; Feb 12 (c1 + investigation); Mar 12 + 4; Apr 12 + 6; May 12 + 6 + 10; Jun 10 + 6 + 10;
+  // Jul 26.
+  const int64_t expected[] = {0, 12000, 16000, 18000, 28000, 26000, 26000};
+  ASSERT_EQ(out.points_size(), 7);
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(out.points(i).load_millipoints(), expected[i]) << i;
+  EXPECT_EQ(out.points(6).as_of().month(), 7);
+}
+
+TEST_F(WorkloadServiceTest, CheckCapacityWarnsAboveTheTarget) {
+  RegisterOrganisation();
+  WriteMixedHistory();
+  CatchUp();
+  v1::CheckCapacityRequest r;
+  r.set_tenant(kTenant);
+  r.set_caseworker_id("bo");
+  r.set_grade(cases::v1::CASE_GRADE_VERY_COMPLEX);
+  *r.mutable_as_of() = service::ToProtoDate(D("2024-04-15"));
+  v1::CheckCapacityResponse out;
+  ASSERT_OK(FromGrpcStatus(stub_->CheckCapacity(ServiceHarness::Context().get(), r, &out)));
+  EXPECT_TRUE(out.within_target());
+  EXPECT_EQ(out.load_after_millipoints(), 13000);  // 3 + 10
+  EXPECT_EQ(out.headroom_after_millipoints(), 83000);
+  EXPECT_EQ(out.case_count_after(), 1);
+}
+
+}  // namespace
+}  // namespace trappe::workload
