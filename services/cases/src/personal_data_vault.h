@@ -1,0 +1,68 @@
+// PersonalDataVault: the children's data keys and the cryptography around personal data
+// (DESIGN.md section 7).
+//
+// - Each child has a random 32-byte data key; personal data is sealed with
+//   XChaCha20-Poly1305-IETF under it, the associated data "<tenant>/<child_id>" binding the
+//   ciphertext to its child.
+// - Data keys live in the key store, a RocksDB of their own (NOT part of the rebuildable
+//   projection: keys cannot be derived from the log), each wrapped with a key derived from
+//   the master key. Erasing a key deletes it, flushes and compacts the store so that no
+//   file keeps its bytes (crypto-shredding).
+// - The CPR blind index is HMAC-SHA-256 over "<tenant>/<10 CPR digits>" with a key derived
+//   from the master key, so one configured secret suffices.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "trappe/cases/v1/types.pb.h"
+#include "trappe/common/status.h"
+
+namespace rocksdb {
+class DB;
+}  // namespace rocksdb
+
+namespace trappe::cases {
+
+inline constexpr std::string_view kAeadAlgorithm = "xchacha20poly1305-ietf";
+
+class PersonalDataVault {
+ public:
+  // Opens (or creates) the key store in `directory`; `master_key` has 32 bytes.
+  [[nodiscard]] static Result<std::unique_ptr<PersonalDataVault>> Open(
+      const std::string& directory, const std::string& master_key);
+  ~PersonalDataVault();
+
+  // The 32-byte blind index of a normalised (10-digit) CPR number in `tenant`.
+  std::string BlindIndex(std::string_view tenant, std::string_view cpr10) const;
+
+  // Creates and durably stores a fresh data key under `key_id`.
+  [[nodiscard]] Status CreateKey(std::string_view tenant, std::string_view key_id);
+  // True if the key exists (not erased).
+  [[nodiscard]] Result<bool> HasKey(std::string_view tenant, std::string_view key_id) const;
+
+  [[nodiscard]] Result<v1::EncryptedPersonalData> Seal(std::string_view tenant,
+                                                       std::string_view child_id,
+                                                       std::string_view key_id,
+                                                       const v1::PersonalData& data) const;
+  // NOT_FOUND when the key is erased; DATA_LOSS when the ciphertext does not open.
+  [[nodiscard]] Result<v1::PersonalData> Open(std::string_view tenant, std::string_view child_id,
+                                              const v1::EncryptedPersonalData& sealed) const;
+
+  // Deletes the key and makes the store drop its bytes from disk. Idempotent.
+  [[nodiscard]] Status EraseKey(std::string_view tenant, std::string_view key_id);
+
+ private:
+  PersonalDataVault(std::unique_ptr<rocksdb::DB> db, std::string blind_index_key,
+                    std::string wrapping_key);
+  Result<std::string> DataKey(std::string_view tenant, std::string_view key_id) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  const std::string blind_index_key_;
+  const std::string wrapping_key_;
+  std::mutex erase_mu_;
+};
+
+}  // namespace trappe::cases
