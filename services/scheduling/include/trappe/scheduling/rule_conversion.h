@@ -1,0 +1,48 @@
+// Follow-up rules between their wire form (trappe.scheduling.v1.FollowUpRuleSet, carried by
+// MunicipalityRegistered and FollowUpRulesConfigured) and the rules library's form
+// (trappe::rules::FollowUpRule).
+//
+// On the wire a rule that keeps several tracks is several entries with the same id; here
+// it is one rule with several track specs. Entries of one id must agree on everything but
+// the track, its kinds, its placement types and its responsibility. Periods must have one
+// unit (days, weeks, months or hours), as the rules count in one unit.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trappe/common/status.h"
+#include "trappe/rules/follow_up_rules.h"
+#include "trappe/scheduling/v1/types.pb.h"
+
+namespace trappe::scheduling {
+
+// One wire rule set as rules; INVALID_ARGUMENT naming the field ("rule_sets[0].rules[2]
+// .first_due: ...") when it cannot be expressed or is not a valid rule.
+[[nodiscard]] Result<std::vector<rules::FollowUpRule>> RulesFromProto(
+    const v1::FollowUpRuleSet& set, std::string_view field);
+
+// Rules as one wire rule set named `name`.
+[[nodiscard]] Result<v1::FollowUpRuleSet> RuleSetToProto(std::string_view name,
+                                                         const std::vector<rules::FollowUpRule>& rules);
+
+// A preset ("barnets-lov", "sverigesmodel") as a wire rule set; NOT_FOUND when unknown.
+[[nodiscard]] Result<v1::FollowUpRuleSet> PresetRuleSet(std::string_view name);
+
+// "CHILD_CONVERSATION" -> Track::kChildConversation; the older names "ASSESSMENT" and
+// "FIRST_FOLLOW_UP" are accepted for REPORT_ASSESSMENT and FOLLOW_UP.
+[[nodiscard]] Result<rules::Track> ParseTrack(std::string_view name);
+
+// A municipality's configurations of follow-up rules over time, each replacing the rules
+// in force from its date: the RuleSet the deadline rules read, and the rule set each rule
+// id belongs to. Entries are (effective_from, rule sets) in date order.
+struct CompiledRules {
+  rules::RuleSet rule_set;
+  std::map<std::string, std::string, std::less<>> set_of_rule;  // rule id -> rule set name
+};
+[[nodiscard]] Result<CompiledRules> CompileRules(
+    const std::vector<std::pair<CivilDate, std::vector<v1::FollowUpRuleSet>>>& configurations);
+
+}  // namespace trappe::scheduling
