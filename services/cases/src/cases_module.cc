@@ -83,6 +83,20 @@ Result<std::vector<std::string>> ScanTails(const projection::ReadView& view,
   return tails;
 }
 
+// Team and caseworker ids are the workload service's (chosen by the municipality, e.g. a
+// user name): 1-64 bytes of letters, digits and . _ - : @ -- the same rule workload applies.
+Status ValidateOrgId(std::string_view id, std::string_view field) {
+  if (id.empty()) return InvalidArgument(field, "is required");
+  if (id.size() > 64) return InvalidArgument(field, "must be at most 64 bytes");
+  for (const char ch : id) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
+                    ch == ':' || ch == '@';
+    if (!ok) return InvalidArgument(field, "may contain only letters, digits and . _ - : @");
+  }
+  return Status::Ok();
+}
+
 // The request id of the erasure event written to another case of the child: stable, so a
 // retry finds it, and within the 128 bytes a request id may have.
 std::string DerivedRequestId(const std::string& request_id, const std::string& case_id) {
@@ -295,7 +309,7 @@ Result<CasesModule::Suggestion> CasesModule::SuggestPrimary(const v1::OpenCaseRe
   const grpc::Status status = stub.SuggestAssignee(&call, request, &response);
   switch (status.error_code()) {
     case grpc::StatusCode::OK:
-      if (!IsUuid(response.caseworker_id())) {
+      if (!ValidateOrgId(response.caseworker_id(), "caseworker_id").ok()) {
         return Internal("the workload service suggested no valid caseworker");
       }
       return Suggestion{response.caseworker_id(), response.reason()};
@@ -350,9 +364,9 @@ Status CasesModule::OpenCase(const v1::OpenCaseRequest& r, v1::OpenCaseResponse*
   }
   TRAPPE_RETURN_IF_ERROR(OptionalText(r.legal_basis_text(), "legal_basis_text"));
   TRAPPE_ASSIGN_OR_RETURN(const CivilDate opened_on, EffectiveDate(r.opened_on(), "opened_on"));
-  TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.team_id(), "team_id"));
+  TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r.team_id(), "team_id"));
   if (!r.caseworker_id().empty()) {
-    TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.caseworker_id(), "caseworker_id"));
+    TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r.caseworker_id(), "caseworker_id"));
   }
   TRAPPE_RETURN_IF_ERROR(OptionalEnum(r.grade(), v1::CaseGrade_IsValid, "grade"));
   TRAPPE_RETURN_IF_ERROR(OptionalText(r.grade_reason(), "grade_reason"));
@@ -632,7 +646,7 @@ Status CasesModule::AssignCaseworker(const v1::AssignCaseworkerRequest& r,
   const CommandMeta meta = MetaOf(r, r.expected_version());
   TRAPPE_RETURN_IF_ERROR(service::ValidateCommandMeta(meta));
   TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
-  TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.caseworker_id(), "caseworker_id"));
+  TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r.caseworker_id(), "caseworker_id"));
   TRAPPE_RETURN_IF_ERROR(RequireEnum(r.role(), v1::CaseworkerRole_IsValid, "role"));
   TRAPPE_RETURN_IF_ERROR(OptionalEnum(r.purpose(), v1::CoWorkerPurpose_IsValid, "purpose"));
   if (r.role() == v1::CASEWORKER_ROLE_CO_WORKER && r.purpose() == 0) {
@@ -687,7 +701,7 @@ Status CasesModule::UnassignCaseworker(const v1::UnassignCaseworkerRequest& r,
   const CommandMeta meta = MetaOf(r, r.expected_version());
   TRAPPE_RETURN_IF_ERROR(service::ValidateCommandMeta(meta));
   TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
-  TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.caseworker_id(), "caseworker_id"));
+  TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r.caseworker_id(), "caseworker_id"));
   TRAPPE_RETURN_IF_ERROR(RequireEnum(r.role(), v1::CaseworkerRole_IsValid, "role"));
   TRAPPE_RETURN_IF_ERROR(OptionalEnum(r.purpose(), v1::CoWorkerPurpose_IsValid, "purpose"));
   TRAPPE_ASSIGN_OR_RETURN(const CivilDate effective,
@@ -1006,9 +1020,9 @@ Status CasesModule::ListCases(const grpc::ServerContext* ctx, const v1::ListCase
                               v1::ListCasesResponse* out) {
   TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
   TRAPPE_RETURN_IF_ERROR(service::ValidateTenant(r.tenant()));
-  if (!r.team_id().empty()) TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.team_id(), "team_id"));
+  if (!r.team_id().empty()) TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r.team_id(), "team_id"));
   if (!r.caseworker_id().empty()) {
-    TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.caseworker_id(), "caseworker_id"));
+    TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r.caseworker_id(), "caseworker_id"));
   }
   TRAPPE_RETURN_IF_ERROR(OptionalEnum(r.status(), v1::CaseStatus_IsValid, "status"));
   TRAPPE_ASSIGN_OR_RETURN(const int64_t start, PageStart(r.page()));

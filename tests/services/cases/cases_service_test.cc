@@ -257,6 +257,9 @@ TEST_F(CasesServiceTest, EveryValidationErrorNamesTheFieldAndWritesNothing) {
     r = AssignRequest("no-worker", case_id, "", v1::CASEWORKER_ROLE_CO_WORKER,
                       v1::CO_WORKER_PURPOSE_FOSTER_FAMILY);
     expect_invalid(client_->AssignCaseworker(r).status(), "caseworker_id");
+    r = AssignRequest("slash", case_id, "d/n", v1::CASEWORKER_ROLE_CO_WORKER,
+                      v1::CO_WORKER_PURPOSE_FOSTER_FAMILY);
+    expect_invalid(client_->AssignCaseworker(r).status(), "caseworker_id");
     r = AssignRequest("future", case_id, kBent, v1::CASEWORKER_ROLE_CO_WORKER,
                       v1::CO_WORKER_PURPOSE_FOSTER_FAMILY);
     *r.mutable_effective_date() = D(2026, 4, 1);

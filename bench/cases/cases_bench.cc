@@ -1,0 +1,218 @@
+// Cases service benchmarks, embedded: a durable embedded log (fsync by group commit), the
+// cases module, a gRPC server on 127.0.0.1:0, and concurrent clients each on its own
+// connection. A "command" is either OpenCase naming the primary caseworker (open + assign,
+// two events) or AssignCaseworker of a co-worker on a case the client opened (one event);
+// clients alternate the two. Every command waits, as in production, until the service's
+// projection has applied it.
+//
+//   BM_PacedOpenAssign/<rate>/<clients>/<seconds>: open loop at a fixed total rate; the
+//     latency of each command is measured from its scheduled start (no coordinated
+//     omission). Counters: p50_ms, p99_ms, max_ms, achieved commands/s, errors.
+//   BM_MaxOpenAssign/<clients>/<seconds>: closed loop, every client as fast as it can;
+//     commands_per_s is the maximum sustained rate.
+#include <benchmark/benchmark.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "trappe/cases/module.h"
+#include "trappe/cases/v1/service.grpc.pb.h"
+#include "trappe/common/clock.h"
+#include "trappe/common/ids.h"
+#include "trappe/common/log.h"
+#include "trappe/eventlog/embedded_log.h"
+#include "trappe/server/server.h"
+
+namespace trappe::cases {
+namespace {
+
+namespace v1 = ::trappe::cases::v1;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kTenant[] = "0657";
+constexpr char kTeam[] = "7e000000-0000-4000-8000-000000000001";
+
+struct Fixture {
+  std::filesystem::path dir;
+  SystemClock clock;
+  RandomIdGenerator ids;
+  std::unique_ptr<eventlog::EventLog> log;
+  std::unique_ptr<service::ServiceModule> module;
+  std::unique_ptr<server::Server> server;
+
+  Status Open() {
+    dir = std::filesystem::temp_directory_path() / ("cases-bench-" + NewUuid());
+    std::filesystem::create_directories(dir / "cases");
+    TRAPPE_ASSIGN_OR_RETURN(log, eventlog::OpenEmbeddedLog({.directory = (dir / "log").string(),
+                                                            .sync = true,
+                                                            .clock = &clock}));
+    service::ModuleContext context{.log = log.get(), .clock = &clock, .ids = &ids};
+    context.data_dir = dir / "cases";
+    CasesOptions options;
+    options.master_key = std::string(kMasterKeyBytes, '\x42');
+    TRAPPE_ASSIGN_OR_RETURN(module, OpenCasesModule(context, options));
+    TRAPPE_ASSIGN_OR_RETURN(server, server::Server::Start({.listen_address = "127.0.0.1:0",
+                                                           .services = {module->grpc_service()}}));
+    module->runtime().StartCatchUp(server.get());
+    return module->runtime().WaitUntilReady(Clock::now() + std::chrono::minutes(1));
+  }
+
+  ~Fixture() {
+    if (server) server->Shutdown(std::chrono::milliseconds(0));
+    server.reset();
+    module.reset();
+    if (log) log->Close();
+    log.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+// A distinct valid CPR number per n (1900s birth dates, seventh digit 0-3).
+std::string CprFor(uint64_t n) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d%02d%02d%04d", static_cast<int>(1 + n % 28),
+                static_cast<int>(1 + (n / 28) % 12), static_cast<int>((n / 336) % 100),
+                static_cast<int>((n / 33600) % 4000));
+  return buf;
+}
+
+class Client {
+ public:
+  Client(const std::string& address, int index) {
+    grpc::ChannelArguments args;
+    args.SetInt("trappe.bench.client", index);  // one connection per client
+    stub_ = v1::CaseService::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    prefix_ = "bench-" + NewUuid() + "-";
+  }
+
+  // The next command; true if it succeeded.
+  bool Next(uint64_t n) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (last_case_.empty()) {
+      v1::OpenCaseRequest r;
+      r.set_tenant(kTenant);
+      r.set_request_id(prefix_ + std::to_string(n));
+      r.set_actor("bench");
+      r.mutable_personal_data()->set_cpr_number(CprFor(n));
+      r.mutable_personal_data()->set_given_name("Bench");
+      r.mutable_personal_data()->set_family_name("Child");
+      r.set_legal_basis(v1::LEGAL_BASIS_APPLICATION);
+      r.set_team_id(kTeam);
+      r.set_caseworker_id("c0000000-0000-4000-8000-00000000a001");
+      v1::OpenCaseResponse response;
+      if (!stub_->OpenCase(&context, r, &response).ok()) return false;
+      last_case_ = response.case_id();
+      return true;
+    }
+    v1::AssignCaseworkerRequest r;
+    r.set_tenant(kTenant);
+    r.set_request_id(prefix_ + std::to_string(n));
+    r.set_actor("bench");
+    r.set_case_id(last_case_);
+    r.set_caseworker_id("c0000000-0000-4000-8000-00000000b002");
+    r.set_role(v1::CASEWORKER_ROLE_CO_WORKER);
+    r.set_purpose(v1::CO_WORKER_PURPOSE_FOSTER_FAMILY);
+    last_case_.clear();
+    v1::AssignCaseworkerResponse response;
+    return stub_->AssignCaseworker(&context, r, &response).ok();
+  }
+
+ private:
+  std::unique_ptr<v1::CaseService::Stub> stub_;
+  std::string prefix_;
+  std::string last_case_;
+};
+
+double Percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
+  return sorted[i];
+}
+
+// Runs `clients` threads for `seconds`; with rate > 0 each client is paced open-loop.
+void Run(benchmark::State& state, double rate, int clients, int seconds) {
+  log::Init(log::Level::kWarn);
+  Fixture fixture;
+  if (Status s = fixture.Open(); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return;
+  }
+  std::atomic<uint64_t> sequence{0};
+  std::atomic<uint64_t> errors{0};
+  std::vector<std::vector<double>> latencies(static_cast<size_t>(clients));
+  double elapsed = 0;
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    const Clock::time_point end = start + std::chrono::seconds(seconds);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&, c] {
+        Client client(fixture.server->address(), c);
+        std::vector<double>& mine = latencies[static_cast<size_t>(c)];
+        const auto interval = rate > 0 ? std::chrono::duration<double>(clients / rate)
+                                       : std::chrono::duration<double>(0);
+        // Spread the clients' schedules evenly over one interval.
+        Clock::time_point scheduled =
+            start + std::chrono::duration_cast<Clock::duration>(interval * c / clients);
+        while (true) {
+          if (rate > 0) {
+            std::this_thread::sleep_until(scheduled);
+          } else {
+            scheduled = Clock::now();
+          }
+          if (scheduled >= end) break;
+          const bool ok = client.Next(sequence.fetch_add(1));
+          const Clock::time_point done = Clock::now();
+          if (!ok) errors.fetch_add(1);
+          mine.push_back(std::chrono::duration<double, std::milli>(done - scheduled).count());
+          if (rate > 0) scheduled += std::chrono::duration_cast<Clock::duration>(interval);
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  std::vector<double> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  state.counters["commands"] = static_cast<double>(all.size());
+  state.counters["commands_per_s"] = static_cast<double>(all.size()) / elapsed;
+  state.counters["p50_ms"] = Percentile(all, 0.50);
+  state.counters["p99_ms"] = Percentile(all, 0.99);
+  state.counters["max_ms"] = all.empty() ? 0 : all.back();
+  state.counters["errors"] = static_cast<double>(errors.load());
+}
+
+void BM_PacedOpenAssign(benchmark::State& state) {
+  Run(state, static_cast<double>(state.range(0)), static_cast<int>(state.range(1)),
+      static_cast<int>(state.range(2)));
+}
+BENCHMARK(BM_PacedOpenAssign)
+    ->Args({500, 16, 10})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_MaxOpenAssign(benchmark::State& state) {
+  Run(state, 0, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+}
+BENCHMARK(BM_MaxOpenAssign)
+    ->Args({16, 10})
+    ->Args({64, 10})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace trappe::cases
+
+BENCHMARK_MAIN();
