@@ -296,11 +296,35 @@ v1::Intervention ToApiIntervention(const InterventionFacts& f, CivilDate as_of) 
 DistributionBuilder::DistributionBuilder(CivilDate as_of, std::string team_id)
     : as_of_(as_of), team_id_(std::move(team_id)) {}
 
+namespace {
+
+// Whether an intervention's [start, end) could reach into [first, last], from the raw dates
+// (cheap: most of a municipality's history is over on any one date).
+bool Overlaps(const store::InterventionRecord& iv, CivilDate first, CivilDate last) {
+  if (DateOf(iv.started().start_date()) > last) return false;
+  return !iv.has_ended() || DateOf(iv.ended().end_date()) > first;
+}
+
+bool AnyOverlaps(const store::CaseRecord& record, CivilDate first, CivilDate last) {
+  for (const store::InterventionRecord& iv : record.interventions()) {
+    if (Overlaps(iv, first, last)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void DistributionBuilder::Add(const store::CaseRecord& record) {
   if (!team_id_.empty() && record.team_id() != team_id_) return;
   const bool open = IsOpenOn(record, as_of_);
   int step = 0;
   bool active = false;
+  if (!AnyOverlaps(record, as_of_, as_of_)) {
+    if (!open) return;
+    const std::string& child = record.child_id().empty() ? record.case_id() : record.child_id();
+    children_.try_emplace(child);
+    return;
+  }
   for (const InterventionFacts& f : FactsOf(record)) {
     if (!rules::IsActiveOn(f.rules, as_of_)) continue;
     active = true;
@@ -358,6 +382,21 @@ KeyFiguresBuilder::KeyFiguresBuilder(CivilDate first_day, CivilDate last_day, st
 Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
   if (!team_id_.empty() && record.team_id() != team_id_) return Status::Ok();
   if (record.interventions_size() == 0) return Status::Ok();
+  const std::string& child_key = record.child_id().empty() ? record.case_id() : record.child_id();
+  if (!AnyOverlaps(record, first_, last_)) {
+    // Over before the period (or not begun): only whether it placed the child in an
+    // institution matters, for the children previously in one.
+    for (const store::InterventionRecord& iv : record.interventions()) {
+      const v1::InterventionKind& kind = iv.started().kind();
+      if (kind.kind_case() == v1::InterventionKind::kPlacement &&
+          (kind.placement() == v1::PLACEMENT_TYPE_CHILDRENS_HOME ||
+           kind.placement() == v1::PLACEMENT_TYPE_OPHOLDSSTED) &&
+          iv.has_ended() && DateOf(iv.ended().end_date()) <= last_) {
+        children_[child_key].previously_in_institution = true;
+      }
+    }
+    return Status::Ok();
+  }
   const std::vector<InterventionFacts> facts = FactsOf(record);
   const std::vector<rules::Intervention> ivs = RulesOf(facts);
   auto in_period = [&](CivilDate d) { return first_ <= d && d <= last_; };
