@@ -2,28 +2,49 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include "trappe/service/convert.h"
 
 namespace trappe::workload {
 namespace {
 
-Status ReadCases(const projection::ReadView& view, std::string_view tenant,
-                 const std::set<std::string>& ids, LoadInputs& inputs) {
-  for (const std::string& id : ids) {
-    TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCase(view, tenant, id));
-    if (record) inputs.cases.push_back(std::move(*record));
-  }
-  return Status::Ok();
-}
+// Collects the cases under index prefixes, each once.
+class CaseCollector {
+ public:
+  CaseCollector(const projection::ReadView& view, LoadInputs& inputs) : view_(view), inputs_(inputs) {}
 
-Status AddCaseworker(const projection::ReadView& view, std::string_view tenant,
-                     const std::string& id, std::set<std::string>& case_ids, LoadInputs& inputs) {
+  Status Add(const std::string& prefix) {
+    return ScanCases(
+        view_, prefix, [&](std::string_view id) { return seen_.emplace(id).second; },
+        [&](CaseRecord record) { records_.push_back(std::move(record)); });
+  }
+
+  // Hands the cases to the inputs, by case id (as the rules list them).
+  void Finish() {
+    std::sort(records_.begin(), records_.end(),
+              [](const CaseRecord& a, const CaseRecord& b) { return a.facts.case_id < b.facts.case_id; });
+    inputs_.case_facts.reserve(records_.size());
+    inputs_.case_teams.reserve(records_.size());
+    for (CaseRecord& r : records_) {
+      inputs_.case_facts.push_back(std::move(r.facts));
+      inputs_.case_teams.push_back(std::move(r.team_id));
+    }
+    records_.clear();
+  }
+
+ private:
+  const projection::ReadView& view_;
+  LoadInputs& inputs_;
+  std::unordered_set<std::string> seen_;
+  std::vector<CaseRecord> records_;
+};
+
+Status AddCaseworker(const projection::ReadView& view, std::string_view tenant, const std::string& id,
+                     CaseCollector& cases, LoadInputs& inputs) {
   TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, id));
   if (record) inputs.caseworkers.push_back(std::move(*record));
-  TRAPPE_ASSIGN_OR_RETURN(auto cases, ReadIds(view, kCases, CaseworkerCasesPrefix(tenant, id)));
-  case_ids.insert(cases.begin(), cases.end());
-  return Status::Ok();
+  return cases.Add(CaseworkerCasesPrefix(tenant, id));
 }
 
 v1::WeightModifierKind ModifierKind(rules::PointsReasonKind kind) {
@@ -59,18 +80,17 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
                                   Scope scope, const std::string& id) {
   LoadInputs inputs;
   TRAPPE_ASSIGN_OR_RETURN(inputs.tables, ReadWeightTables(view, tenant));
-  std::set<std::string> case_ids;
+  CaseCollector cases(view, inputs);
   switch (scope) {
     case Scope::kCaseworker:
-      TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, case_ids, inputs));
+      TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, cases, inputs));
       break;
     case Scope::kTeam: {
+      TRAPPE_RETURN_IF_ERROR(cases.Add(TeamCasesPrefix(tenant, id)));
       TRAPPE_ASSIGN_OR_RETURN(auto members, ReadIds(view, kOrg, TeamMembersPrefix(tenant, id)));
       for (const std::string& member : members) {
-        TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, member, case_ids, inputs));
+        TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, member, cases, inputs));
       }
-      TRAPPE_ASSIGN_OR_RETURN(auto team_cases, ReadIds(view, kCases, TeamCasesPrefix(tenant, id)));
-      case_ids.insert(team_cases.begin(), team_cases.end());
       break;
     }
     case Scope::kMunicipality: {
@@ -79,14 +99,11 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
         TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, cw));
         if (record) inputs.caseworkers.push_back(std::move(*record));
       }
-      TRAPPE_ASSIGN_OR_RETURN(auto cases, ReadIds(view, kCases, CasesPrefix(tenant)));
-      case_ids.insert(cases.begin(), cases.end());
+      TRAPPE_RETURN_IF_ERROR(cases.Add(CasesPrefix(tenant)));
       break;
     }
   }
-  TRAPPE_RETURN_IF_ERROR(ReadCases(view, tenant, case_ids, inputs));
-  inputs.case_facts.reserve(inputs.cases.size());
-  for (const auto& c : inputs.cases) inputs.case_facts.push_back(c.facts);
+  cases.Finish();
   return inputs;
 }
 
@@ -175,10 +192,11 @@ v1::TeamLoad ToProtoTeamLoad(const rules::Workload& workload, const LoadInputs& 
   out.set_headroom_millipoints(target - load);
   out.set_fte_milli(static_cast<int32_t>(fte));
   int32_t with_primary = 0, without_primary = 0;
-  for (const auto& c : inputs.cases) {
-    if (c.team_id != team.team_id() || !rules::IsOpenOn(c.facts, workload.date)) continue;
+  for (size_t i = 0; i < inputs.case_facts.size(); ++i) {
+    const rules::CaseWeightFacts& c = inputs.case_facts[i];
+    if (inputs.case_teams[i] != team.team_id() || !rules::IsOpenOn(c, workload.date)) continue;
     const bool has_primary =
-        std::any_of(c.facts.assignments.begin(), c.facts.assignments.end(), [&](const auto& a) {
+        std::any_of(c.assignments.begin(), c.assignments.end(), [&](const auto& a) {
           return a.role == rules::CaseRole::kPrimary && rules::IsActiveOn(a, workload.date);
         });
     ++(has_primary ? with_primary : without_primary);

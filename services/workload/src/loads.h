@@ -17,8 +17,8 @@ namespace trappe::workload {
 struct LoadInputs {
   std::vector<WeightTableInForce> tables;
   std::vector<CaseworkerRecord> caseworkers;  // registered ones only
-  std::vector<CaseRecord> cases;
-  std::vector<rules::CaseWeightFacts> case_facts;  // the same cases, as the rules want them
+  std::vector<rules::CaseWeightFacts> case_facts;  // by case id
+  std::vector<std::string> case_teams;             // the team each case was opened in
 };
 
 enum class Scope { kCaseworker, kTeam, kMunicipality };

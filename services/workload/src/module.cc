@@ -317,7 +317,7 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_ASSIGN_OR_RETURN(auto query, BeginQuery(context, *r, r->as_of()));
       TRAPPE_ASSIGN_OR_RETURN(LoadInputs inputs,
                               ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker, r->caseworker_id()));
-      if (inputs.caseworkers.empty() && inputs.cases.empty()) {
+      if (inputs.caseworkers.empty() && inputs.case_facts.empty()) {
         return NotFound("caseworker " + r->caseworker_id() + " is not registered and holds no case");
       }
       TRAPPE_ASSIGN_OR_RETURN(const rules::Workload workload, ComputeWorkload(inputs, query.date));

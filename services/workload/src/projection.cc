@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "trappe/common/log.h"
 #include "trappe/eventlog/event_log.h"
@@ -134,13 +135,20 @@ Status ApplyCase(const EventEnvelope& e, projection::ApplyContext& c) {
   }
   record.facts.case_id = case_id;
   if (!FoldCaseEvent(e, record)) return Status::Ok();
-  TRAPPE_RETURN_IF_ERROR(c.Put(kCases, key, EncodeCaseRecord(record)));
-  if (e.has_caseworker_assigned() && UsableId(e.caseworker_assigned().caseworker_id())) {
-    TRAPPE_RETURN_IF_ERROR(
-        c.Put(kCases, CaseworkerCasesPrefix(t, e.caseworker_assigned().caseworker_id()) + case_id, ""));
+  // The record is kept under the case and copied under every index entry that leads to it,
+  // so a team or caseworker query reads its cases with one sequential scan each instead of
+  // a point lookup per case.
+  const std::string value = EncodeCaseRecord(record);
+  TRAPPE_RETURN_IF_ERROR(c.Put(kCases, key, value));
+  if (UsableId(record.team_id)) {
+    TRAPPE_RETURN_IF_ERROR(c.Put(kCases, TeamCasesPrefix(t, record.team_id) + case_id, value));
   }
-  if (e.has_case_opened() && UsableId(e.case_opened().team_id())) {
-    TRAPPE_RETURN_IF_ERROR(c.Put(kCases, TeamCasesPrefix(t, e.case_opened().team_id()) + case_id, ""));
+  std::set<std::string_view> caseworkers;
+  for (const auto& a : record.facts.assignments) {
+    if (UsableId(a.caseworker_id)) caseworkers.insert(a.caseworker_id);
+  }
+  for (std::string_view cw : caseworkers) {
+    TRAPPE_RETURN_IF_ERROR(c.Put(kCases, CaseworkerCasesPrefix(t, cw) + case_id, value));
   }
   return Status::Ok();
 }
@@ -289,6 +297,24 @@ Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
     return true;
   }));
   return ids;
+}
+
+Status ScanCases(const projection::ReadView& view, const std::string& prefix,
+                 const std::function<bool(std::string_view case_id)>& wanted,
+                 const std::function<void(CaseRecord record)>& fn) {
+  Status error;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(kCases, prefix, [&](std::string_view key, std::string_view value) {
+    const std::string_view case_id = key.substr(prefix.size());
+    if (!wanted(case_id)) return true;
+    auto record = DecodeCaseRecord(case_id, value);
+    if (!record.ok()) {
+      error = record.status();
+      return false;
+    }
+    fn(std::move(record).value());
+    return true;
+  }));
+  return error;
 }
 
 Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view, std::string_view tenant,

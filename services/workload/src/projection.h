@@ -15,12 +15,15 @@
 //   cases     <t>/case/<case_id>                    CaseRecord (case_record.h)
 //             <t>/cw-case/<cw_id>/<case_id>         every case a caseworker ever held
 //             <t>/team-case/<team_id>/<case_id>     every case opened in the team
+//   (both indexes carry a copy of the CaseRecord, so that a query scans instead of looking
+//   up case by case)
 //
 // Everything is keyed by content and written per aggregate in version (log) order, so the
 // store does not depend on how the two topics interleave: a case that names a caseworker
 // whose registration has not arrived is indexed under that id all the same.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +94,11 @@ const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables,
 [[nodiscard]] Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
                                                        projection::FamilyId family,
                                                        const std::string& prefix);
+// Calls `fn` with each case record under `prefix` (an index prefix above), decoding only
+// those for which `wanted(case_id)` is true.
+[[nodiscard]] Status ScanCases(const projection::ReadView& view, const std::string& prefix,
+                               const std::function<bool(std::string_view case_id)>& wanted,
+                               const std::function<void(CaseRecord record)>& fn);
 [[nodiscard]] Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view,
                                                          std::string_view tenant,
                                                          std::string_view case_id);

@@ -1,0 +1,211 @@
+// Workload service benchmarks over gRPC (in-process channel, embedded log):
+//   BM_TeamLoad30x600         a team's load as of a date with every case's contribution,
+//                             30 caseworkers and 600 cases (target: p99 < 2 ms)
+//   BM_TeamLoad30x600Handler  the same, handled on the benchmark's thread without the
+//                             transport; percentiles of that thread's CPU time
+//   BM_CaseworkerSeries10Y    a caseworker's monthly load over 10 years, 120 points
+//                             (target: < 50 ms), handled on the benchmark's thread
+//   BM_TeamSeries10Y          the team's (30 caseworkers, 600 cases) monthly load over 10
+//                             years, handled on the benchmark's thread
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include <time.h>
+
+#include "case_events.h"
+#include "trappe/common/status_grpc.h"
+#include "trappe/service/convert.h"
+#include "trappe/testing/service_harness.h"
+#include "trappe/workload/module.h"
+#include "trappe/workload/v1/service.grpc.pb.h"
+
+namespace trappe::workload {
+namespace {
+
+using ::trappe::testing::ServiceHarness;
+namespace pv1 = placements::v1;
+
+constexpr char kTenant[] = "0657";
+constexpr int kCaseworkers = 30;
+constexpr int kCases = 600;
+
+void Check(const Status& s) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "setup failed: %s\n", s.ToString().c_str());
+    std::abort();
+  }
+}
+void Check(const grpc::Status& s) { Check(FromGrpcStatus(s)); }
+
+CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
+
+// One team of 30 caseworkers with 600 cases opened over ten years (2016-2026): grades,
+// investigations, placements (some par. 47), co-workers, handovers and closures.
+struct Fixture {
+  ServiceHarness harness;
+  std::unique_ptr<v1::WorkloadService::Stub> stub;
+
+  Fixture() {
+    Check(harness.Start({OpenWorkloadModule}));
+    stub = v1::WorkloadService::NewStub(harness.channel());
+    int request = 0;
+    const auto meta = [&](auto& r) {
+      r.set_tenant(kTenant);
+      r.set_request_id("bench-" + std::to_string(++request));
+      r.set_actor("admin");
+    };
+    {
+      v1::RegisterMunicipalityRequest r;
+      meta(r);
+      r.set_name("Herning Kommune");
+      for (const char* p : {"national-staircase", "barnets-lov", "default-weights"}) r.add_presets(p);
+      *r.mutable_effective_from() = service::ToProtoDate(D("2016-01-01"));
+      v1::RegisterMunicipalityResponse out;
+      Check(stub->RegisterMunicipality(ServiceHarness::Context().get(), r, &out));
+    }
+    {
+      v1::CreateTeamRequest r;
+      meta(r);
+      r.set_team_id("vest");
+      r.set_name("Team Vest");
+      v1::CreateTeamResponse out;
+      Check(stub->CreateTeam(ServiceHarness::Context().get(), r, &out));
+    }
+    for (int i = 0; i < kCaseworkers; ++i) {
+      v1::RegisterCaseworkerRequest r;
+      meta(r);
+      r.set_caseworker_id("cw-" + std::to_string(i));
+      r.set_display_name("Caseworker " + std::to_string(i));
+      r.set_team_id("vest");
+      r.set_fte_milli(i % 5 == 0 ? 800 : 1000);
+      *r.mutable_start_date() = service::ToProtoDate(D("2016-01-01"));
+      v1::RegisterCaseworkerResponse out;
+      Check(stub->RegisterCaseworker(ServiceHarness::Context().get(), r, &out));
+    }
+    workload_testing::CaseEventWriter cases(&harness.log(), kTenant);
+    std::mt19937 rng(42);
+    const CivilDate first = D("2016-01-01");
+    for (int c = 0; c < kCases; ++c) {
+      const std::string id = "case-" + std::to_string(c);
+      const CivilDate opened = first.AddDays(static_cast<int64_t>(rng() % 3650));
+      const std::string primary = "cw-" + std::to_string(c % kCaseworkers);
+      Check(cases.Opened(id, "vest", opened));
+      Check(cases.Assigned(id, primary, true, opened));
+      Check(cases.Graded(id, static_cast<cases::v1::CaseGrade>(1 + rng() % 3), opened.AddDays(10)));
+      Check(cases.InvestigationStarted(id, id + "-bfu", opened));
+      Check(cases.InvestigationCompleted(id, id + "-bfu", opened.AddMonths(4)));
+      if (c % 3 == 0) {
+        Check(cases.PlacementStarted(id, id + "-p", pv1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY,
+                                     c % 9 == 0 ? pv1::CONSENT_BASIS_WITHOUT_CONSENT : pv1::CONSENT_BASIS_WITH_CONSENT,
+                                     opened.AddMonths(5)));
+        Check(cases.Assigned(id, "cw-" + std::to_string((c + 7) % kCaseworkers), false, opened.AddMonths(5)));
+      }
+      if (c % 4 == 0) {
+        const std::string next = "cw-" + std::to_string((c + 3) % kCaseworkers);
+        Check(cases.Unassigned(id, primary, true, opened.AddMonths(8)));
+        Check(cases.Assigned(id, next, true, opened.AddMonths(8)));
+      }
+      if (c % 5 == 0) Check(cases.Closed(id, opened.AddMonths(30)));
+    }
+    Check(harness.module(0).engine().CatchUp());
+  }
+};
+
+Fixture& Shared() {
+  static Fixture* fixture = new Fixture();
+  return *fixture;
+}
+
+void ReportPercentiles(benchmark::State& state, std::vector<double>& micros) {
+  if (micros.empty()) return;
+  std::sort(micros.begin(), micros.end());
+  const auto at = [&](double q) { return micros[std::min(micros.size() - 1, static_cast<size_t>(q * micros.size()))]; };
+  state.counters["p50_us"] = at(0.50);
+  state.counters["p99_us"] = at(0.99);
+  state.counters["max_us"] = micros.back();
+}
+
+void BM_TeamLoad30x600(benchmark::State& state) {
+  Fixture& f = Shared();
+  v1::GetTeamLoadRequest r;
+  r.set_tenant(kTenant);
+  r.set_team_id("vest");
+  r.set_include_cases(true);
+  *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
+  std::vector<double> micros;
+  size_t caseworkers = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    v1::GetTeamLoadResponse out;
+    Check(f.stub->GetTeamLoad(ServiceHarness::Context().get(), r, &out));
+    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    caseworkers = static_cast<size_t>(out.team_load().caseworkers_size());
+  }
+  state.counters["caseworkers"] = static_cast<double>(caseworkers);
+  ReportPercentiles(state, micros);
+}
+BENCHMARK(BM_TeamLoad30x600)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+double ThreadCpuMicros() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3;
+}
+
+// The same query handled on this thread, without the transport: the service's own work,
+// measured in this thread's CPU time so that other processes on the machine do not count.
+void BM_TeamLoad30x600Handler(benchmark::State& state) {
+  Fixture& f = Shared();
+  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
+  v1::GetTeamLoadRequest r;
+  r.set_tenant(kTenant);
+  r.set_team_id("vest");
+  r.set_include_cases(true);
+  *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
+  std::vector<double> micros;
+  for (auto _ : state) {
+    grpc::ServerContext context;
+    v1::GetTeamLoadResponse out;
+    const double start = ThreadCpuMicros();
+    Check(service->GetTeamLoad(&context, &r, &out));
+    micros.push_back(ThreadCpuMicros() - start);
+  }
+  ReportPercentiles(state, micros);
+}
+BENCHMARK(BM_TeamLoad30x600Handler)->Unit(benchmark::kMillisecond);
+
+// Handled on this thread (no transport): the CPU column is the service's own work.
+void Series(benchmark::State& state, bool team) {
+  Fixture& f = Shared();
+  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
+  v1::GetLoadSeriesRequest r;
+  r.set_tenant(kTenant);
+  if (team) {
+    r.set_team_id("vest");
+  } else {
+    r.set_caseworker_id("cw-1");
+  }
+  *r.mutable_period()->mutable_start_date() = service::ToProtoDate(D("2016-01-01"));
+  *r.mutable_period()->mutable_end_date() = service::ToProtoDate(D("2025-12-01"));
+  r.set_interval(v1::SERIES_INTERVAL_MONTHLY);
+  size_t points = 0;
+  for (auto _ : state) {
+    grpc::ServerContext context;
+    v1::GetLoadSeriesResponse out;
+    Check(service->GetLoadSeries(&context, &r, &out));
+    points = static_cast<size_t>(out.points_size());
+  }
+  state.counters["points"] = static_cast<double>(points);
+}
+void BM_CaseworkerSeries10Y(benchmark::State& state) { Series(state, false); }
+void BM_TeamSeries10Y(benchmark::State& state) { Series(state, true); }
+BENCHMARK(BM_CaseworkerSeries10Y)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TeamSeries10Y)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace trappe::workload
+
+BENCHMARK_MAIN();
