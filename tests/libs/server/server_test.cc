@@ -1,9 +1,6 @@
 #include "trappe/server/server.h"
 
 #include <gmock/gmock.h>
-#include <grpcpp/impl/client_unary_call.h>
-#include <grpcpp/impl/rpc_method.h>
-#include <grpcpp/support/sync_stream.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -15,6 +12,7 @@
 #include <vector>
 
 #include "echo_service.h"
+#include "trappe/testing/grpc_probe.h"
 #include "trappe/testing/status_matchers.h"
 
 extern char** environ;
@@ -23,11 +21,11 @@ namespace trappe::server {
 namespace {
 
 using ::testing::IsSupersetOf;
+using trappe::testing::CheckHealth;
 using trappe::testing::EchoService;
+using trappe::testing::ListServicesByReflection;
 using trappe::testing::HealthCheckRequest;
 using trappe::testing::HealthCheckResponse;
-using trappe::testing::ServerReflectionRequest;
-using trappe::testing::ServerReflectionResponse;
 
 std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
@@ -35,44 +33,6 @@ std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
 
 std::chrono::system_clock::time_point In(std::chrono::seconds s) {
   return std::chrono::system_clock::now() + s;
-}
-
-// A client of the standard health protocol (grpc.health.v1.Health/Check).
-grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
-                         HealthCheckResponse* response) {
-  const grpc::internal::RpcMethod method("/grpc.health.v1.Health/Check",
-                                         grpc::internal::RpcMethod::NORMAL_RPC, channel);
-  grpc::ClientContext context;
-  context.set_deadline(In(std::chrono::seconds(10)));
-  HealthCheckRequest request;
-  request.set_service(service);
-  return grpc::internal::BlockingUnaryCall(channel.get(), method, &context, request, response);
-}
-
-// A client of the standard reflection protocol: lists the services a server exposes.
-std::vector<std::string> ListServicesByReflection(const std::shared_ptr<grpc::Channel>& channel) {
-  const grpc::internal::RpcMethod method(
-      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-      grpc::internal::RpcMethod::BIDI_STREAMING, channel);
-  grpc::ClientContext context;
-  context.set_deadline(In(std::chrono::seconds(10)));
-  std::unique_ptr<grpc::ClientReaderWriter<ServerReflectionRequest, ServerReflectionResponse>>
-      stream(grpc::internal::ClientReaderWriterFactory<
-             ServerReflectionRequest, ServerReflectionResponse>::Create(channel.get(), method,
-                                                                        &context));
-  ServerReflectionRequest request;
-  request.set_list_services("*");
-  std::vector<std::string> names;
-  if (!stream->Write(request)) return names;
-  stream->WritesDone();
-  ServerReflectionResponse response;
-  while (stream->Read(&response)) {
-    for (const auto& service : response.list_services_response().service()) {
-      names.push_back(service.name());
-    }
-  }
-  EXPECT_TRUE(stream->Finish().ok());
-  return names;
 }
 
 class ServerTest : public ::testing::Test {
