@@ -572,17 +572,16 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     TRAPPE_ASSIGN_OR_RETURN(const std::optional<store::CaseRecord> record,
                             LoadCase(*view, r.tenant(), r.case_id()));
     if (!record) return NotFound("case " + r.case_id() + " not found");
-    std::vector<InterventionFacts> facts = FactsOf(*record);
+    const CaseFacts case_facts = FactsOf(*record);
     out->set_case_id(r.case_id());
     out->set_child_id(record->child_id());
-    std::vector<rules::Intervention> ivs;
-    for (const InterventionFacts& f : facts) ivs.push_back(f.rules);
-    out->set_current_step(rules::CurrentStep(ivs, as_of));
-    for (v1::StepChange& change : CaseTrajectory(facts, as_of)) {
+    out->set_current_step(rules::CurrentStep(case_facts.rules, as_of));
+    for (v1::StepChange& change : CaseTrajectory(case_facts, as_of)) {
       *out->add_changes() = std::move(change);
     }
+    std::vector<InterventionFacts> facts = case_facts.facts;
     std::sort(facts.begin(), facts.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.rules.started_on, a.rules.id) < std::tie(b.rules.started_on, b.rules.id);
+      return std::tie(a.rules().started_on, a.rules().id) < std::tie(b.rules().started_on, b.rules().id);
     });
     for (const InterventionFacts& f : facts) *out->add_interventions() = ToApiIntervention(f, as_of);
     return Status::Ok();
@@ -652,10 +651,11 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
 
     std::vector<v1::Intervention> found;
     auto collect = [&](const store::CaseRecord& record) {
-      for (const InterventionFacts& f : FactsOf(record)) {
-        if (!rules::IsActiveOn(f.rules, as_of)) continue;
+      const CaseFacts case_facts = FactsOf(record);
+      for (const InterventionFacts& f : case_facts.facts) {
+        if (!rules::IsActiveOn(f.rules(), as_of)) continue;
         if (r.placements_only() && !f.IsPlacement()) continue;
-        if (r.step_number() != 0 && rules::TermsOn(f.rules, as_of).step != r.step_number()) {
+        if (r.step_number() != 0 && rules::TermsOn(f.rules(), as_of).step != r.step_number()) {
           continue;
         }
         found.push_back(ToApiIntervention(f, as_of));

@@ -128,7 +128,7 @@ StepInfo ToStepInfo(const v1::StaircaseStep& step) {
 v1::StaircaseStep ToProtoStep(const StepInfo& step) {
   v1::StaircaseStep out;
   out.set_number(step.number);
-  out.set_name(step.name);
+  out.set_name(std::string(step.name));
   out.set_prevention(step.prevention);
   out.set_category(step.category);
   return out;
@@ -145,22 +145,26 @@ rules::Staircase ToRulesStaircase(const v1::Staircase& staircase) {
   return out;
 }
 
-std::vector<InterventionFacts> FactsOf(const store::CaseRecord& record) {
-  std::vector<InterventionFacts> out;
-  out.reserve(static_cast<size_t>(record.interventions_size()));
-  for (const store::InterventionRecord& iv : record.interventions()) {
+CaseFacts FactsOf(const store::CaseRecord& record) {
+  CaseFacts out;
+  const size_t n = static_cast<size_t>(record.interventions_size());
+  out.rules.resize(n);
+  out.facts.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const store::InterventionRecord& iv = record.interventions(static_cast<int>(i));
     const v1::InterventionStarted& s = iv.started();
-    InterventionFacts& f = out.emplace_back();
+    rules::Intervention& r = out.rules[i];
+    InterventionFacts& f = out.facts[i];
+    f.iv = &r;
     f.record = &iv;
-    f.rules.id = s.intervention_id();
-    f.rules.kind =
-        ToRulesKind(s.kind()).value_or(rules::InterventionKind::kSupportingIntervention);
+    r.id = s.intervention_id();
+    r.kind = ToRulesKind(s.kind()).value_or(rules::InterventionKind::kSupportingIntervention);
     if (s.kind().kind_case() == v1::InterventionKind::kPlacement) f.placement = s.kind().placement();
-    f.rules.consent = ToRulesConsent(s.consent_basis());
-    f.rules.step = s.step_number();
-    f.rules.monthly_cost_ore = s.monthly_cost_oere();
-    f.rules.started_on = DateOf(s.start_date());
-    if (iv.has_ended()) f.rules.ended_on = DateOf(iv.ended().end_date());
+    r.consent = ToRulesConsent(s.consent_basis());
+    r.step = s.step_number();
+    r.monthly_cost_ore = s.monthly_cost_oere();
+    r.started_on = DateOf(s.start_date());
+    if (iv.has_ended()) r.ended_on = DateOf(iv.ended().end_date());
     AddStep(f.steps, s.step(), s.step_number());
     for (const v1::InterventionChanged& c : iv.changes()) {
       rules::InterventionChange change{.effective = DateOf(c.effective_date())};
@@ -172,7 +176,7 @@ std::vector<InterventionFacts> FactsOf(const store::CaseRecord& record) {
       if (c.consent_basis() != v1::CONSENT_BASIS_UNSPECIFIED) {
         change.consent = ToRulesConsent(c.consent_basis());
       }
-      f.rules.changes.push_back(change);
+      r.changes.push_back(change);
     }
   }
   return out;
@@ -197,31 +201,24 @@ bool IsOpenOn(const store::CaseRecord& record, CivilDate date) {
 
 namespace {
 
-std::vector<rules::Intervention> RulesOf(const std::vector<InterventionFacts>& facts) {
-  std::vector<rules::Intervention> out;
-  out.reserve(facts.size());
-  for (const InterventionFacts& f : facts) out.push_back(f.rules);
-  return out;
-}
-
 // The intervention whose start, change or end on `date` made the move.
 std::string CauseOf(const std::vector<InterventionFacts>& facts, const rules::StepChange& move) {
   for (const InterventionFacts& f : facts) {
-    if (f.rules.started_on == move.date && rules::TermsOn(f.rules, move.date).step == move.to_step) {
-      return f.rules.id;
+    if (f.rules().started_on == move.date && rules::TermsOn(f.rules(), move.date).step == move.to_step) {
+      return f.rules().id;
     }
   }
   for (const InterventionFacts& f : facts) {
-    for (const rules::InterventionChange& c : f.rules.changes) {
-      if (c.effective == move.date && c.step && *c.step == move.to_step) return f.rules.id;
+    for (const rules::InterventionChange& c : f.rules().changes) {
+      if (c.effective == move.date && c.step && *c.step == move.to_step) return f.rules().id;
     }
   }
   for (const InterventionFacts& f : facts) {
-    if (f.rules.ended_on && *f.rules.ended_on == move.date) return f.rules.id;
+    if (f.rules().ended_on && *f.rules().ended_on == move.date) return f.rules().id;
   }
   for (const InterventionFacts& f : facts) {
-    for (const rules::InterventionChange& c : f.rules.changes) {
-      if (c.effective == move.date && c.step) return f.rules.id;
+    for (const rules::InterventionChange& c : f.rules().changes) {
+      if (c.effective == move.date && c.step) return f.rules().id;
     }
   }
   return "";
@@ -229,11 +226,10 @@ std::string CauseOf(const std::vector<InterventionFacts>& facts, const rules::St
 
 }  // namespace
 
-std::vector<v1::StepChange> CaseTrajectory(const std::vector<InterventionFacts>& facts,
-                                           CivilDate as_of) {
-  const std::vector<rules::Intervention> ivs = RulesOf(facts);
+std::vector<v1::StepChange> CaseTrajectory(const CaseFacts& case_facts, CivilDate as_of) {
+  const std::vector<InterventionFacts>& facts = case_facts.facts;
   std::vector<v1::StepChange> out;
-  for (const rules::StepChange& move : rules::Trajectory(ivs, as_of)) {
+  for (const rules::StepChange& move : rules::Trajectory(case_facts.rules, as_of)) {
     v1::StepChange& c = out.emplace_back();
     *c.mutable_date() = service::ToProtoDate(move.date);
     c.set_from_step(move.from_step);
@@ -253,18 +249,18 @@ v1::Intervention ToApiIntervention(const InterventionFacts& f, CivilDate as_of) 
   out.set_child_id(s.child_id());
   // Its terms on as_of; before it starts its first terms, after it ends its last ones.
   CivilDate terms_date = as_of;
-  if (as_of < f.rules.started_on) {
+  if (as_of < f.rules().started_on) {
     out.set_state(v1::INTERVENTION_STATE_PLANNED);
-    terms_date = f.rules.started_on;
-  } else if (f.rules.ended_on && *f.rules.ended_on <= as_of) {
+    terms_date = f.rules().started_on;
+  } else if (f.rules().ended_on && *f.rules().ended_on <= as_of) {
     out.set_state(v1::INTERVENTION_STATE_ENDED);
-    terms_date = std::max(f.rules.started_on, f.rules.ended_on->AddDays(-1));
+    terms_date = std::max(f.rules().started_on, f.rules().ended_on->AddDays(-1));
   } else {
     out.set_state(v1::INTERVENTION_STATE_ACTIVE);
   }
-  const rules::InterventionTerms terms = rules::TermsOn(f.rules, terms_date);
+  const rules::InterventionTerms terms = rules::TermsOn(f.rules(), terms_date);
   out.set_step_number(terms.step);
-  if (const StepInfo* step = f.Step(terms.step)) out.set_step_name(step->name);
+  if (const StepInfo* step = f.Step(terms.step)) out.set_step_name(std::string(step->name));
   *out.mutable_kind() = s.kind();
   *out.mutable_provider() = s.provider();
   ForChangesBy(f, terms_date, [&](const v1::InterventionChanged& c) {
@@ -325,14 +321,15 @@ void DistributionBuilder::Add(const store::CaseRecord& record) {
     children_.try_emplace(child);
     return;
   }
-  for (const InterventionFacts& f : FactsOf(record)) {
-    if (!rules::IsActiveOn(f.rules, as_of_)) continue;
+  const CaseFacts case_facts = FactsOf(record);
+  for (const InterventionFacts& f : case_facts.facts) {
+    if (!rules::IsActiveOn(f.rules(), as_of_)) continue;
     active = true;
-    const rules::InterventionTerms terms = rules::TermsOn(f.rules, as_of_);
+    const rules::InterventionTerms terms = rules::TermsOn(f.rules(), as_of_);
     step = std::max(step, terms.step);
     cost_by_step_[terms.step] += terms.monthly_cost_ore;
     if (!seen_steps_.contains(terms.step)) {
-      if (const StepInfo* info = f.Step(terms.step)) seen_steps_[terms.step] = *info;
+      if (const StepInfo* info = f.Step(terms.step)) seen_steps_[terms.step] = ToProtoStep(*info);
     }
   }
   if (!open && !active) return;
@@ -367,8 +364,9 @@ std::vector<v1::StepCount> DistributionBuilder::Finish(const v1::Staircase& stai
   for (const auto& [number, children] : children_by_step) {
     if (number <= top) continue;
     const auto seen = seen_steps_.find(number);
-    const StepInfo info = seen == seen_steps_.end() ? StepInfo{.number = number} : seen->second;
-    add(number, info.name, info.prevention, info.category);
+    v1::StaircaseStep info;
+    if (seen != seen_steps_.end()) info = seen->second;
+    add(number, info.name(), info.prevention(), info.category());
   }
   return out;
 }
@@ -397,8 +395,9 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
     }
     return Status::Ok();
   }
-  const std::vector<InterventionFacts> facts = FactsOf(record);
-  const std::vector<rules::Intervention> ivs = RulesOf(facts);
+  const CaseFacts case_facts = FactsOf(record);
+  const std::vector<InterventionFacts>& facts = case_facts.facts;
+  const std::vector<rules::Intervention>& ivs = case_facts.rules;
   auto in_period = [&](CivilDate d) { return first_ <= d && d <= last_; };
   const std::string& child = record.child_id().empty() ? record.case_id() : record.child_id();
   ChildFlags& flags = children_[child];
@@ -410,11 +409,11 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
   }
 
   for (const InterventionFacts& f : facts) {
-    const bool active = rules::IsActiveOn(f.rules, last_);
-    const bool started = in_period(f.rules.started_on);
-    const bool ended = f.rules.ended_on && in_period(*f.rules.ended_on);
+    const bool active = rules::IsActiveOn(f.rules(), last_);
+    const bool started = in_period(f.rules().started_on);
+    const bool ended = f.rules().ended_on && in_period(*f.rules().ended_on);
     if (active) {
-      const StepInfo* step = f.Step(rules::TermsOn(f.rules, last_).step);
+      const StepInfo* step = f.Step(rules::TermsOn(f.rules(), last_).step);
       const v1::StepCategory category = step ? step->category : v1::STEP_CATEGORY_UNSPECIFIED;
       if (category == v1::STEP_CATEGORY_HOME_BASED) {
         figures_.set_home_based_measures_active(figures_.home_based_measures_active() + 1);
@@ -430,7 +429,7 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
       }
     }
     if (started) {
-      const StepInfo* step = f.Step(f.rules.step);
+      const StepInfo* step = f.Step(f.rules().step);
       if (step && IsPreventiveCategory(step->category)) {
         figures_.set_preventive_interventions_started(figures_.preventive_interventions_started() +
                                                       1);
@@ -439,7 +438,7 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
     if (f.IsInstitution()) {
       if (active) {
         figures_.set_institution_placements_active(figures_.institution_placements_active() + 1);
-        if (f.rules.started_on.AddMonths(12) <= last_) {
+        if (f.rules().started_on.AddMonths(12) <= last_) {
           figures_.set_institution_placements_over_12_months(
               figures_.institution_placements_over_12_months() + 1);
         }
@@ -449,9 +448,9 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
       }
       if (ended) {
         figures_.set_institution_placements_ended(figures_.institution_placements_ended() + 1);
-        institution_durations_.push_back(DaysBetween(f.rules.started_on, *f.rules.ended_on));
+        institution_durations_.push_back(DaysBetween(f.rules().started_on, *f.rules().ended_on));
       }
-      if (f.rules.ended_on && *f.rules.ended_on <= last_) flags.previously_in_institution = true;
+      if (f.rules().ended_on && *f.rules().ended_on <= last_) flags.previously_in_institution = true;
     }
     if (active && f.placement == v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY) {
       figures_.set_network_placements_active(figures_.network_placements_active() + 1);
@@ -465,12 +464,12 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
       figures_.set_intensive_placements_active(figures_.intensive_placements_active() + 1);
     }
     if (f.IsPlacement() && ended) {
-      const CivilDate end = *f.rules.ended_on;
-      const CivilDate last_day_in = std::max(f.rules.started_on, end.AddDays(-1));
+      const CivilDate end = *f.rules().ended_on;
+      const CivilDate last_day_in = std::max(f.rules().started_on, end.AddDays(-1));
       if (f.IntensiveOn(last_day_in)) {
         figures_.set_intensive_placements_ended(figures_.intensive_placements_ended() + 1);
         const std::optional<CivilDate> planned = f.PlannedEndOn(last_day_in);
-        const int step_before = rules::TermsOn(f.rules, last_day_in).step;
+        const int step_before = rules::TermsOn(f.rules(), last_day_in).step;
         if (planned && end < *planned && rules::CurrentStep(ivs, end) < step_before) {
           figures_.set_intensive_placements_ended_lower_early(
               figures_.intensive_placements_ended_lower_early() + 1);
@@ -500,20 +499,25 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
   // (two interventions on one step number may differ when the staircase changed between
   // their starts, so each is priced on a staircase of its own steps).
   for (const InterventionFacts& f : facts) {
-    if (f.rules.started_on > last_ || (f.rules.ended_on && *f.rules.ended_on <= first_)) continue;
+    if (f.rules().started_on > last_ || (f.rules().ended_on && *f.rules().ended_on <= first_)) continue;
     int top = 0;
-    for (const StepInfo& s : f.steps) top = std::max(top, s.number);
-    rules::Staircase staircase;
-    for (int n = 1; n <= top; ++n) {
-      const StepInfo* s = f.Step(n);
-      staircase.steps.push_back({.number = n,
-                                 .name = "step " + std::to_string(n),
-                                 .danish_name = "",
-                                 .prevention = s != nullptr && s->prevention});
+    uint64_t prevention = 0;  // bit n-1: step n counts as prevention
+    for (const StepInfo& s : f.steps) {
+      top = std::max(top, s.number);
+      if (s.prevention && s.number >= 1 && s.number <= 64) prevention |= uint64_t{1} << (s.number - 1);
+    }
+    rules::Staircase& staircase = staircases_[{top, prevention}];
+    if (staircase.steps.empty()) {
+      for (int n = 1; n <= top; ++n) {
+        staircase.steps.push_back({.number = n,
+                                   .name = "step " + std::to_string(n),
+                                   .danish_name = "",
+                                   .prevention = n <= 64 && ((prevention >> (n - 1)) & 1) != 0});
+      }
     }
     TRAPPE_ASSIGN_OR_RETURN(
         const rules::PreventionSpending spending,
-        rules::SpendingOn(staircase, std::span<const rules::Intervention>(&f.rules, 1), first_,
+        rules::SpendingOn(staircase, std::span<const rules::Intervention>(&f.rules(), 1), first_,
                           last_));
     spending_ += spending;
   }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <unordered_map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/placements_store.pb.h"
@@ -20,21 +21,22 @@
 
 namespace trappe::placements {
 
-// A step as an intervention saw it.
+// A step as an intervention saw it (the name points into the record it came from).
 struct StepInfo {
   int number = 0;
-  std::string name;
+  std::string_view name;
   bool prevention = false;
   v1::StepCategory category = v1::STEP_CATEGORY_UNSPECIFIED;
 };
 
 // One intervention in the rules' terms, with what the figures need beside them.
 struct InterventionFacts {
-  rules::Intervention rules;
+  const rules::Intervention* iv = nullptr;  // in CaseFacts::rules
   v1::PlacementType placement = v1::PLACEMENT_TYPE_UNSPECIFIED;  // unset for a par. 32 support
   std::vector<StepInfo> steps;  // the steps it has stood on, by number
   const store::InterventionRecord* record = nullptr;
 
+  const rules::Intervention& rules() const { return *iv; }
   const StepInfo* Step(int number) const;
   bool IsPlacement() const { return placement != v1::PLACEMENT_TYPE_UNSPECIFIED; }
   bool IsInstitution() const;
@@ -48,15 +50,20 @@ StepInfo ToStepInfo(const v1::StaircaseStep& step);
 v1::StaircaseStep ToProtoStep(const StepInfo& step);
 rules::Staircase ToRulesStaircase(const v1::Staircase& staircase);
 
-// The interventions of a case (records must outlive the result).
-std::vector<InterventionFacts> FactsOf(const store::CaseRecord& record);
+// The interventions of a case: the rules' view of each (contiguous, for the rules'
+// functions) and the facts beside it. The record must outlive the result; moving the
+// result keeps its pointers valid.
+struct CaseFacts {
+  std::vector<rules::Intervention> rules;
+  std::vector<InterventionFacts> facts;
+};
+CaseFacts FactsOf(const store::CaseRecord& record);
 
 // Whether the case is open on `date` (its opened/closed/reopened dates).
 bool IsOpenOn(const store::CaseRecord& record, CivilDate date);
 
 // A case's trajectory up to as_of, each move with the intervention that caused it.
-std::vector<v1::StepChange> CaseTrajectory(const std::vector<InterventionFacts>& facts,
-                                           CivilDate as_of);
+std::vector<v1::StepChange> CaseTrajectory(const CaseFacts& facts, CivilDate as_of);
 
 // An intervention as the API shows it on as_of.
 v1::Intervention ToApiIntervention(const InterventionFacts& facts, CivilDate as_of);
@@ -78,7 +85,7 @@ class DistributionBuilder {
   std::string team_id_;
   std::unordered_map<std::string, Child> children_;
   std::map<int, int64_t> cost_by_step_;
-  std::map<int, StepInfo> seen_steps_;
+  std::map<int, v1::StaircaseStep> seen_steps_;
 };
 
 // Accumulates the key figures (nøgletal) of a period.
@@ -102,6 +109,8 @@ class KeyFiguresBuilder {
   std::vector<int64_t> institution_durations_;
   v1::KeyFigures figures_;
   rules::PreventionSpending spending_;
+  // Pricing staircases by (top step, prevention bits), built once.
+  std::map<std::pair<int, uint64_t>, rules::Staircase> staircases_;
 };
 
 }  // namespace trappe::placements
