@@ -77,6 +77,15 @@ v1::DeadlineState WireState(rules::DeadlineState state) {
   return v1::DEADLINE_STATE_UNSPECIFIED;
 }
 
+// The number of index entries due on one day; a day with none has no key, so the
+// content depends only on the entries.
+Status AddToCount(projection::ApplyContext& context, std::string_view day_key, int64_t delta) {
+  TRAPPE_ASSIGN_OR_RETURN(auto stored, context.Get(kDueCount, day_key));
+  const int64_t count = (stored ? DecodeInt64(*stored).value_or(0) : 0) + delta;
+  if (count <= 0) return context.Delete(kDueCount, day_key);
+  return context.Put(kDueCount, day_key, projection::EncodeInt64(count));
+}
+
 }  // namespace
 
 StoreReader ReaderOf(const projection::ReadView& view) {
@@ -121,13 +130,35 @@ CaseMeta DecodeMeta(std::string_view in) {
 std::string EncodeDueEntry(const std::string& primary, const v1::Deadline& deadline) {
   std::string out;
   PutString(&out, primary);
+  PutString(&out, deadline.responsible_caseworker_id());
   deadline.AppendToString(&out);
   return out;
 }
 
-bool DecodeDueEntry(std::string_view bytes, std::string* primary, v1::Deadline* deadline) {
-  if (!GetString(&bytes, primary)) return false;
-  return deadline->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+namespace {
+bool TakeString(std::string_view* in, std::string_view* out) {
+  if (in->size() < 8) return false;
+  auto n = DecodeInt64(in->substr(0, 8));
+  if (!n || *n < 0 || static_cast<size_t>(*n) > in->size() - 8) return false;
+  *out = in->substr(8, static_cast<size_t>(*n));
+  in->remove_prefix(8 + static_cast<size_t>(*n));
+  return true;
+}
+}  // namespace
+
+bool SplitDueEntry(std::string_view bytes, DueEntry* entry) {
+  if (!TakeString(&bytes, &entry->primary) || !TakeString(&bytes, &entry->responsible)) {
+    return false;
+  }
+  entry->deadline = bytes;
+  return true;
+}
+
+std::string WorkerDuePrefix(std::string_view tenant, std::string_view caseworker) {
+  std::string key = TenantPrefix(tenant);
+  key.append(caseworker);
+  key.push_back('\0');
+  return key;
 }
 
 std::string DueKeyPrefix(std::string_view tenant, CivilDate due) {
@@ -188,7 +219,7 @@ std::vector<std::string> SchedulingProjection::Topics() const {
 }
 
 std::vector<std::string> SchedulingProjection::ColumnFamilies() const {
-  return {"requests", "facts", "cases", "due", "latest", "rules", "org"};
+  return {"requests", "facts", "cases", "due", "latest", "rules", "org", "due_by_worker", "due_count"};
 }
 
 projection::BadRecordAction SchedulingProjection::OnBadRecord(
@@ -298,7 +329,16 @@ Status SchedulingProjection::Reindex(projection::ApplyContext& context, const st
   const std::string case_key = CaseKey(tenant, case_id);
   TRAPPE_ASSIGN_OR_RETURN(auto stored, context.Get(kCases, case_key));
   CaseMeta meta = stored ? DecodeMeta(*stored) : CaseMeta{};
-  for (const std::string& key : meta.index_keys) TRAPPE_RETURN_IF_ERROR(context.Delete(kDue, key));
+  // Index keys are stored with their family's initial: 'D' kDue, 'W' kDueByWorker.
+  for (const std::string& key : meta.index_keys) {
+    if (key.empty()) continue;
+    TRAPPE_RETURN_IF_ERROR(
+        context.Delete(key[0] == 'W' ? kDueByWorker : kDue, std::string_view(key).substr(1)));
+    if (key[0] == 'D') {
+      TRAPPE_RETURN_IF_ERROR(
+          AddToCount(context, std::string_view(key).substr(1, TenantPrefix(tenant).size() + 8), -1));
+    }
+  }
   meta.index_keys.clear();
   if (meta.latest) {
     TRAPPE_RETURN_IF_ERROR(context.Delete(kLatest, LatestKey(tenant, *meta.latest, case_id)));
@@ -324,8 +364,16 @@ Status SchedulingProjection::Reindex(projection::ApplyContext& context, const st
         key.append(case_id);
         key.push_back('/');
         key.append(wire.deadline_id());
-        TRAPPE_RETURN_IF_ERROR(context.Put(kDue, key, EncodeDueEntry(primary, wire)));
-        meta.index_keys.push_back(std::move(key));
+        const std::string value = EncodeDueEntry(primary, wire);
+        TRAPPE_RETURN_IF_ERROR(context.Put(kDue, key, value));
+        if (!wire.responsible_caseworker_id().empty()) {
+          std::string by_worker = WorkerDuePrefix(tenant, wire.responsible_caseworker_id());
+          by_worker.append(std::string_view(key).substr(TenantPrefix(tenant).size()));
+          TRAPPE_RETURN_IF_ERROR(context.Put(kDueByWorker, by_worker, value));
+          meta.index_keys.push_back("W" + by_worker);
+        }
+        TRAPPE_RETURN_IF_ERROR(AddToCount(context, DueKeyPrefix(tenant, d.due), 1));
+        meta.index_keys.push_back("D" + key);
       }
     }
   }

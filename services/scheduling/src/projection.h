@@ -28,6 +28,8 @@ enum Family : projection::FamilyId {
   kLatest,        // <tenant>/<~latest><case_id>: the case's latest fact date, newest first
   kRules,         // <tenant>/<effective_from>: FollowUpRulesConfigured
   kOrg,           // <tenant>/cw/<id>: team; <tenant>/rsv: rule set version; <tenant>/fu/<request>
+  kDueByWorker,   // <tenant>/<caseworker>\0<due><case_id>/<deadline_id>: kDue by responsible
+  kDueCount,      // <tenant>/<due>: how many kDue entries fall due that day
 };
 
 // What the projection keeps about a case besides its facts.
@@ -54,9 +56,16 @@ StoreReader ReaderOf(projection::ApplyContext& context);
 std::string EncodeMeta(const CaseMeta& meta);
 CaseMeta DecodeMeta(std::string_view bytes);
 
-// The value of a kDue entry: the deadline and the case's primary caseworker.
+// The value of a kDue entry: the case's primary caseworker, the deadline's responsible
+// caseworker (so that filters need not parse the deadline) and the deadline.
 std::string EncodeDueEntry(const std::string& primary, const v1::Deadline& deadline);
-bool DecodeDueEntry(std::string_view bytes, std::string* primary, v1::Deadline* deadline);
+struct DueEntry {
+  std::string_view primary;
+  std::string_view responsible;
+  std::string_view deadline;  // a serialised v1::Deadline
+};
+bool SplitDueEntry(std::string_view bytes, DueEntry* entry);
+std::string WorkerDuePrefix(std::string_view tenant, std::string_view caseworker);
 
 std::string DueKeyPrefix(std::string_view tenant, CivilDate due);
 

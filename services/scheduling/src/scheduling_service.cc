@@ -65,13 +65,18 @@ class TeamResolver {
   TeamResolver(const StoreReader& reader, std::string tenant)
       : reader_(reader), prefix_(projection::TenantPrefix(tenant) + "cw/") {}
   std::string TeamOf(const std::string& primary, const std::string& opened_team) {
-    if (primary.empty()) return opened_team;
-    auto it = teams_.find(primary);
+    const std::string& team = TeamOfWorker(primary);
+    return team.empty() ? opened_team : team;
+  }
+  // Empty when there is no primary caseworker or their team is not known.
+  const std::string& TeamOfWorker(const std::string& caseworker) {
+    auto it = teams_.find(caseworker);
     if (it == teams_.end()) {
-      auto stored = reader_.get(kOrg, prefix_ + primary);
-      it = teams_.emplace(primary, stored.ok() && *stored ? **stored : std::string()).first;
+      auto stored = caseworker.empty() ? Result<std::optional<std::string>>(std::nullopt)
+                                       : reader_.get(kOrg, prefix_ + caseworker);
+      it = teams_.emplace(caseworker, stored.ok() && *stored ? **stored : std::string()).first;
     }
-    return it->second.empty() ? opened_team : it->second;
+    return it->second;
   }
 
  private:
@@ -468,33 +473,71 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     }));
 
     int64_t total = 0;
-    size_t index_after_token = 0;
-    std::vector<DueItem> from_index;
+    std::vector<DueItem> from_index;  // up to page_size + 1 after the token
     Status decode_error;
-    const bool filtered = !r.team_id().empty() || !r.caseworker_id().empty();
-    TRAPPE_RETURN_IF_ERROR(view->Scan(kDue, tenant_prefix, [&](std::string_view key, std::string_view value) {
-      std::string_view rest = key.substr(tenant_prefix.size());
+    // A caseworker's deadlines have an index of their own; a team's are filtered from the
+    // municipality's by the team of each case's primary caseworker. Unfiltered, the total
+    // comes from the per-day counts and the scan stops after one page.
+    const bool by_worker = !r.caseworker_id().empty();
+    const bool by_team = !r.team_id().empty();
+    const std::string scan_prefix =
+        by_worker ? WorkerDuePrefix(r.tenant(), r.caseworker_id()) : tenant_prefix;
+    if (!by_worker && !by_team) {
+      TRAPPE_RETURN_IF_ERROR(view->Scan(kDueCount, tenant_prefix, [&](std::string_view key, std::string_view value) {
+        if (key.substr(tenant_prefix.size()) > last_key) return false;
+        total += projection::DecodeInt64(value).value_or(0);
+        return true;
+      }));
+      for (const std::string& case_id : stale) {
+        auto stored = view->Get(kCases, tenant_prefix + case_id);
+        if (!stored.ok() || !*stored) continue;
+        for (const std::string& key : DecodeMeta(**stored).index_keys) {
+          if (key.size() > tenant_prefix.size() + 8 && key[0] == 'D' &&
+              std::string_view(key).substr(1 + tenant_prefix.size(), 8) <= last_key) {
+            --total;
+          }
+        }
+      }
+    }
+    TRAPPE_RETURN_IF_ERROR(view->Scan(by_worker ? kDueByWorker : kDue, scan_prefix,
+                                      [&](std::string_view key, std::string_view value) {
+      std::string_view rest = key.substr(scan_prefix.size());
       if (rest.substr(0, 8) > last_key) return false;
       const std::string_view case_id = rest.substr(8, rest.find('/', 8) - 8);
       if (!stale.empty() && stale.contains(std::string(case_id))) return true;
       const bool after_token = token.empty() || rest > token;
-      const bool wanted = after_token && from_index.size() < page_size;
-      if (!filtered && !wanted) {
-        ++total;
-        index_after_token += after_token;
-        return true;
+      const bool wanted = after_token && from_index.size() <= page_size;
+      if (!by_team && !wanted) {
+        if (by_worker) {
+          ++total;
+          return true;
+        }
+        return !after_token;  // after a page and one more: the total is already known
       }
-      DueItem item;
-      std::string primary;
-      if (!DecodeDueEntry(value, &primary, &item.deadline)) {
+      DueEntry entry;
+      if (!SplitDueEntry(value, &entry)) {
         decode_error = Internal("scheduling: a due-date index entry is corrupt");
         return false;
       }
-      if (!keep(primary, item.deadline)) return true;
-      ++total;
-      index_after_token += after_token;
+      DueItem item;
+      // The team the case was opened in is needed only when the primary has none.
+      std::string team = teams.TeamOfWorker(std::string(entry.primary));
+      if (team.empty()) {
+        if (!item.deadline.ParseFromArray(entry.deadline.data(),
+                                          static_cast<int>(entry.deadline.size()))) {
+          decode_error = Internal("scheduling: a due-date index entry is corrupt");
+          return false;
+        }
+        team = item.deadline.team_id();
+      }
+      if (by_team && team != r.team_id()) return true;
+      if (by_team || by_worker) ++total;
       if (!wanted) return true;
-      item.deadline.set_team_id(teams.TeamOf(primary, item.deadline.team_id()));
+      if (!item.deadline.ParseFromArray(entry.deadline.data(), static_cast<int>(entry.deadline.size()))) {
+        decode_error = Internal("scheduling: a due-date index entry is corrupt");
+        return false;
+      }
+      item.deadline.set_team_id(team);
       item.sort_key = std::string(rest);
       from_index.push_back(std::move(item));
       return true;
@@ -502,7 +545,6 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     TRAPPE_RETURN_IF_ERROR(decode_error);
 
     std::vector<DueItem> derived;
-    size_t derived_after_token = 0;
     for (const std::string& case_id : std::set<std::string>(stale.begin(), stale.end())) {
       TRAPPE_ASSIGN_OR_RETURN(std::optional<CaseFacts> facts,
                               projection_->LoadFacts(reader, r.tenant(), case_id));
@@ -520,7 +562,6 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                         "/" + item.deadline.deadline_id();
         ++total;
         if (!token.empty() && item.sort_key <= token) continue;
-        ++derived_after_token;
         derived.push_back(std::move(item));
       }
     }
@@ -532,16 +573,15 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                std::make_move_iterator(derived.begin()), std::make_move_iterator(derived.end()),
                std::back_inserter(page),
                [](const DueItem& a, const DueItem& b) { return a.sort_key < b.sort_key; });
-    if (page.size() > page_size) page.resize(page_size);
+    const bool more = page.size() > page_size;
+    if (more) page.resize(page_size);
     for (DueItem& item : page) {
       const auto due = service::ToCivilDate(item.deadline.due_date(), "due_date");
       item.deadline.set_overdue(due.ok() && *due < as_of);
       *out->add_deadlines() = std::move(item.deadline);
     }
     out->mutable_page()->set_total_size(total);
-    if (index_after_token + derived_after_token > page.size() && !page.empty()) {
-      out->mutable_page()->set_next_page_token(Hex(page.back().sort_key));
-    }
+    if (more) out->mutable_page()->set_next_page_token(Hex(page.back().sort_key));
     return Status::Ok();
   }
 
