@@ -496,7 +496,17 @@ TEST_F(CasesServiceTest, ErasureShredsTheChildsDataInEveryCaseAndOnDisk) {
   EXPECT_EQ(after.personal_data().state(), v1::PERSONAL_DATA_STATE_ERASED);
   ASSERT_OK_AND_ASSIGN(const v1::Case still, client_->Case(other));
   EXPECT_EQ(still.personal_data().data().cpr_number(), "0202031234");
+  // The data key is gone from the key store's files too (no old SST or WAL keeps it).
+  v1::GetCaseHistoryRequest request;
+  request.set_tenant(kTenant);
+  request.set_case_id(first.case_id());
+  request.set_include_envelopes(true);
+  ASSERT_OK_AND_ASSIGN(const v1::GetCaseHistoryResponse history, client_->GetCaseHistory(request));
+  const std::string key_id = history.entries(0).envelope().case_opened().personal_data().key_id();
+  ASSERT_FALSE(key_id.empty());
   harness_.Stop();
+  EXPECT_EQ(AllBytesUnder(harness_.dir().path() / "module-0" / "keys").find(key_id),
+            std::string::npos);
   const std::string bytes = AllBytesUnder(harness_.dir().path());
   ASSERT_GT(bytes.size(), 0u);
   for (const std::string& needle : std::vector<std::string>{kCpr, kCprDashed, kGivenName,
