@@ -444,6 +444,55 @@ TEST_F(SchedulingServiceTest, DueListIsPagedByDueDate) {
   EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));  // all due 19 Jan: by case, then id
 }
 
+// Paging and totals hold for a team filter and for an as_of before the latest facts
+// (where cases are derived from their facts rather than read from the index).
+TEST_F(SchedulingServiceTest, DueListPagesAreConsistentAcrossFiltersAndDates) {
+  Municipality();
+  FosterPlacement(kCase, kPlacement);
+  FosterPlacement(kTwin, kTwinPlacement);
+  ASSERT_TRUE(Record(kTwin, v1::FOLLOW_UP_KIND_CHILD_CONVERSATION, D(2026, 1, 26), "t1").ok());
+  struct Query {
+    std::string team;
+    CivilDate as_of;
+    size_t expected;
+  };
+  // 2 March: the case has 4 overdue (SE-FIRST-2W's conversation, foster family and plan,
+  // SE-TWO-WORKERS); so has the twin (its conversation met late, SE-FOSTER due 26 Feb
+  // overdue instead). 20 January: 4 each (the twin's conversation not yet held).
+  for (const Query& q : {Query{"", D(2026, 3, 2), 8}, Query{"team-vest", D(2026, 3, 2), 8},
+                         Query{"", D(2026, 1, 20), 8}, Query{"team-vest", D(2026, 1, 20), 8},
+                         Query{"team-oest", D(2026, 1, 20), 0}}) {
+    v1::ListDueDeadlinesRequest r;
+    r.set_tenant(kTenant);
+    *r.mutable_as_of() = service::ToProtoDate(q.as_of);
+    r.set_overdue_only(true);
+    r.set_team_id(q.team);
+    r.mutable_page()->set_page_size(3);
+    std::vector<std::string> keys;
+    for (int page = 0; page < 5; ++page) {
+      v1::ListDueDeadlinesResponse out;
+      ASSERT_TRUE(stub_->ListDueDeadlines(ServiceHarness::Context().get(), r, &out).ok());
+      EXPECT_EQ(out.page().total_size(), static_cast<int64_t>(q.expected)) << q.as_of.ToString();
+      for (const auto& d : out.deadlines()) {
+        keys.push_back(S(d.due_date()) + d.case_id() + d.deadline_id());
+      }
+      if (out.page().next_page_token().empty()) break;
+      r.mutable_page()->set_page_token(out.page().next_page_token());
+    }
+    EXPECT_EQ(keys.size(), q.expected) << q.team << " " << q.as_of.ToString();
+    EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  }
+}
+
+// A closed case leaves the due view from its closing date; before it, it is there.
+TEST_F(SchedulingServiceTest, ClosedCaseLeavesTheDueView) {
+  Municipality();
+  FosterPlacement(kCase, kPlacement);
+  ASSERT_OK(upstream_->CloseCase(kCase, D(2026, 2, 1)));
+  EXPECT_TRUE(Due(D(2026, 3, 2), true).empty());
+  EXPECT_EQ(Due(D(2026, 1, 31), true).size(), 4u);
+}
+
 // Rebuilding the projection from the log gives the same content as live processing,
 // with back-dated follow-ups and a rule change arriving after the cases.
 TEST_F(SchedulingServiceTest, RebuildChecksumEqualsLiveWithBackDatedEvents) {
