@@ -165,11 +165,11 @@ void GenerateChild(int index, std::mt19937& rng, History& history) {
     ended.set_aggregate_type(events::v1::AGGREGATE_TYPE_INTERVENTION);
     ended.set_aggregate_id(id);
     ended.set_case_id(case_id);
-    *ended.mutable_effective_date() = service::ToProtoDate(end);
+    *ended.mutable_effective_date() = service::ToProtoDate(end.AddDays(-1));
     auto* e = ended.mutable_intervention_ended();
     e->set_intervention_id(id);
     e->set_case_id(case_id);
-    *e->mutable_end_date() = service::ToProtoDate(end);
+    *e->mutable_end_date() = service::ToProtoDate(end.AddDays(-1));  // its last day
     e->set_reason(next == 0 ? v1::END_REASON_PURPOSE_ACHIEVED
                             : next < step ? v1::END_REASON_STEPPED_DOWN : v1::END_REASON_STEPPED_UP);
     e->set_destination(next == 0 ? v1::DESTINATION_HOME : v1::DESTINATION_STEP);

@@ -328,7 +328,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
       }
       for (const store::InterventionRecord& iv : other.interventions()) {
         if (iv.started().kind().kind_case() != v1::InterventionKind::kPlacement) continue;
-        if (iv.has_ended() && DateOf(iv.ended().end_date()) <= start) continue;
+        if (iv.has_ended() && DateOf(iv.ended().end_date()) < start) continue;  // its last day
         return FailedPrecondition("the child already has a placement (" +
                                   iv.started().intervention_id() + ", from " +
                                   DateOf(iv.started().start_date()).ToString() +

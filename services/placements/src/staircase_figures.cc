@@ -164,7 +164,9 @@ CaseFacts FactsOf(const store::CaseRecord& record) {
     r.step = s.step_number();
     r.monthly_cost_ore = s.monthly_cost_oere();
     r.started_on = DateOf(s.start_date());
-    if (iv.has_ended()) r.ended_on = DateOf(iv.ended().end_date());
+    // end_date is the intervention's last day (the contract); the rules take the first day
+    // it is no longer active.
+    if (iv.has_ended()) r.ended_on = std::max(r.started_on, DateOf(iv.ended().end_date())).AddDays(1);
     AddStep(f.steps, s.step(), s.step_number());
     for (const v1::InterventionChanged& c : iv.changes()) {
       rules::InterventionChange change{.effective = DateOf(c.effective_date())};
@@ -298,7 +300,7 @@ namespace {
 // (cheap: most of a municipality's history is over on any one date).
 bool Overlaps(const store::InterventionRecord& iv, CivilDate first, CivilDate last) {
   if (DateOf(iv.started().start_date()) > last) return false;
-  return !iv.has_ended() || DateOf(iv.ended().end_date()) > first;
+  return !iv.has_ended() || DateOf(iv.ended().end_date()) >= first;
 }
 
 bool AnyOverlaps(const store::CaseRecord& record, CivilDate first, CivilDate last) {
@@ -389,7 +391,7 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
       if (kind.kind_case() == v1::InterventionKind::kPlacement &&
           (kind.placement() == v1::PLACEMENT_TYPE_CHILDRENS_HOME ||
            kind.placement() == v1::PLACEMENT_TYPE_OPHOLDSSTED) &&
-          iv.has_ended() && DateOf(iv.ended().end_date()) <= last_) {
+          iv.has_ended() && DateOf(iv.ended().end_date()) < last_) {
         children_[child_key].previously_in_institution = true;
       }
     }
@@ -411,7 +413,8 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
   for (const InterventionFacts& f : facts) {
     const bool active = rules::IsActiveOn(f.rules(), last_);
     const bool started = in_period(f.rules().started_on);
-    const bool ended = f.rules().ended_on && in_period(*f.rules().ended_on);
+    // Ended in the period: its last day is in the period.
+    const bool ended = f.rules().ended_on && in_period(f.rules().ended_on->AddDays(-1));
     if (active) {
       const StepInfo* step = f.Step(rules::TermsOn(f.rules(), last_).step);
       const v1::StepCategory category = step ? step->category : v1::STEP_CATEGORY_UNSPECIFIED;
@@ -464,13 +467,13 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
       figures_.set_intensive_placements_active(figures_.intensive_placements_active() + 1);
     }
     if (f.IsPlacement() && ended) {
-      const CivilDate end = *f.rules().ended_on;
-      const CivilDate last_day_in = std::max(f.rules().started_on, end.AddDays(-1));
+      const CivilDate end = *f.rules().ended_on;  // the first day after it
+      const CivilDate last_day_in = end.AddDays(-1);
       if (f.IntensiveOn(last_day_in)) {
         figures_.set_intensive_placements_ended(figures_.intensive_placements_ended() + 1);
         const std::optional<CivilDate> planned = f.PlannedEndOn(last_day_in);
         const int step_before = rules::TermsOn(f.rules(), last_day_in).step;
-        if (planned && end < *planned && rules::CurrentStep(ivs, end) < step_before) {
+        if (planned && last_day_in < *planned && rules::CurrentStep(ivs, end) < step_before) {
           figures_.set_intensive_placements_ended_lower_early(
               figures_.intensive_placements_ended_lower_early() + 1);
         }

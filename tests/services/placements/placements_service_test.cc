@@ -136,16 +136,17 @@ class PlacementServiceTest : public ::testing::Test {
     return total;
   }
 
-  // The 6 -> 5 -> 3 -> 0 course: a children's home, a foster family, family treatment.
+  // The 6 -> 5 -> 3 -> 0 course: a children's home, a foster family, family treatment. An
+  // end date is the intervention's last day; the next one starts the day after.
   void ChildMovesSixFiveThreeZero() {
     const std::string home =
         MustStart(Placement(case_, v1::PLACEMENT_TYPE_CHILDRENS_HOME, 6, "2024-01-10", 6'000'000));
-    MustEnd(Ending(home, "2024-09-01", v1::DESTINATION_STEP, 5));
+    MustEnd(Ending(home, "2024-08-31", v1::DESTINATION_STEP, 5));
     const std::string foster = MustStart(
         Placement(case_, v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY, 5, "2024-09-01", 3'000'000));
-    MustEnd(Ending(foster, "2025-06-01", v1::DESTINATION_STEP, 3));
+    MustEnd(Ending(foster, "2025-05-31", v1::DESTINATION_STEP, 3));
     const std::string treatment = MustStart(Support(case_, 3, "2025-06-01", "2026-01-15", 1'200'000));
-    MustEnd(Ending(treatment, "2026-01-15", v1::DESTINATION_HOME));
+    MustEnd(Ending(treatment, "2026-01-14", v1::DESTINATION_HOME));
     ids_ = {home, foster, treatment};
   }
 
@@ -199,7 +200,7 @@ TEST_F(PlacementServiceTest, AChildMovedSixFiveThreeZeroHasThatTrajectoryAndThos
   EXPECT_EQ(mid.interventions(2).state(), v1::INTERVENTION_STATE_PLANNED);
 
   // The key figures of the whole course: one move up, three down, one of them down from a
-  // home-based step; one institution placement of 235 days (10 Jan - 1 Sep 2024, leap year).
+  // home-based step; one institution placement of 235 days (10 Jan - 31 Aug 2024, leap year).
   ASSERT_OK_AND_ASSIGN(const v1::GetKeyFiguresResponse f,
                        GetKeyFigures(Figures("2024-01-01", "2026-03-01")));
   const v1::KeyFigures& k = f.key_figures();
@@ -275,6 +276,19 @@ TEST_F(PlacementServiceTest, TwoSimultaneousPlacementsOfOneChildAreRefused) {
                                             5, "2025-03-01", 3'000'000)),
                 StatusCode::kFailedPrecondition, "the child already has a placement");
   EXPECT_EQ(RecordsInLog(), with_case);
+  // The end date is a placement's last day: the next may start the day after, not on it.
+  ASSERT_OK_AND_ASSIGN(const v1::GetTrajectoryResponse t, [&] {
+    v1::GetTrajectoryRequest r;
+    r.set_tenant(kTenant);
+    r.set_case_id(case_);
+    return GetTrajectory(r);
+  }());
+  const std::string home = t.interventions(0).intervention_id();
+  MustEnd(Ending(home, "2025-02-28", v1::DESTINATION_STEP, 5));
+  EXPECT_STATUS(StartIntervention(Placement(case_, v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY, 5,
+                                            "2025-02-28", 3'000'000)),
+                StatusCode::kFailedPrecondition, "the child already has a placement");
+  MustStart(Placement(case_, v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY, 5, "2025-03-01", 3'000'000));
   // A supporting intervention beside the placement is fine.
   MustStart(Support(case_, 3, "2025-03-01", "2025-09-01", 500'000));
 }
@@ -497,23 +511,23 @@ TEST_F(PlacementServiceTest, TheDistributionCountsChildrenPerStepOnADate) {
 }
 
 TEST_F(PlacementServiceTest, IntensivePlacementsEndedLowerBeforeTheirPlannedEndAreCounted) {
-  // Intensive children's home 2025-01-01 planned to 2025-07-01, ended 2025-05-01 into a
+  // Intensive children's home 2025-01-01 planned to 2025-07-01, last day 2025-04-30, then a
   // home-based measure (lower, early). A second intensive one in another child's case ran
-  // to its planned end.
+  // to its planned end, 2025-07-31.
   auto intensive = Placement(case_, v1::PLACEMENT_TYPE_OPHOLDSSTED, 6, "2025-01-01", 7'000'000);
   intensive.set_intensive(true);
   *intensive.mutable_planned_end_date() = PD("2025-07-01");
   const std::string first = MustStart(intensive);
-  MustEnd(Ending(first, "2025-05-01", v1::DESTINATION_STEP, 3));
+  MustEnd(Ending(first, "2025-04-30", v1::DESTINATION_STEP, 3));
   MustStart(Support(case_, 3, "2025-05-01", "2025-12-31", 1'000'000));
 
   const std::string c2 = "22222222-2222-4222-8222-222222222222";
   ASSERT_OK(upstream_->OpenCase(c2, "c0000000-0000-4000-8000-000000000002", D("2025-01-01")));
   auto second = Placement(c2, v1::PLACEMENT_TYPE_CHILDRENS_HOME, 6, "2025-02-01", 7'000'000);
   second.set_intensive(true);
-  *second.mutable_planned_end_date() = PD("2025-08-01");
+  *second.mutable_planned_end_date() = PD("2025-07-31");
   const std::string second_id = MustStart(second);
-  MustEnd(Ending(second_id, "2025-08-01", v1::DESTINATION_STEP, 5));
+  MustEnd(Ending(second_id, "2025-07-31", v1::DESTINATION_STEP, 5));
   MustStart(Placement(c2, v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY, 5, "2025-08-01", 3'000'000));
 
   ASSERT_OK_AND_ASSIGN(const v1::GetKeyFiguresResponse f,
@@ -523,7 +537,7 @@ TEST_F(PlacementServiceTest, IntensivePlacementsEndedLowerBeforeTheirPlannedEndA
   EXPECT_EQ(k.intensive_placements_ended_lower_early(), 1);
   EXPECT_EQ(k.intensive_placements_active(), 0);
   EXPECT_EQ(k.institution_placements_ended(), 2);
-  // 120 days (1 Jan - 1 May 2025) and 181 days (1 Feb - 1 Aug 2025).
+  // 120 days (1 Jan - 30 Apr 2025) and 181 days (1 Feb - 31 Jul 2025).
   EXPECT_DOUBLE_EQ(k.institution_average_duration_days(), 150.5);
   EXPECT_DOUBLE_EQ(k.institution_median_duration_days(), 150.5);
   EXPECT_EQ(k.children_previously_in_institution(), 2);
