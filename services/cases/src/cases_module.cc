@@ -1,6 +1,8 @@
 // The cases module: gRPC CaseService, its command handlers and queries over the cases
 // projection and the key store.
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <shared_mutex>
 
 #include <sodium.h>
@@ -182,6 +184,8 @@ class CasesModule final : public service::ServiceModule {
   // and build the events, appends them.
   Result<CommandOutcome> RunOnCase(const CommandMeta& meta, const std::string& case_id,
                                    const CaseDecideFn& decide);
+  Result<CommandOutcome> RunCaseCommand(const CommandMeta& meta, const std::string& case_id,
+                                        const CaseDecideFn& decide);
   // The events an earlier call with this request_id wrote to the case (for replies).
   Result<std::vector<EventEnvelope>> EventsOfRequest(const projection::ReadView& view,
                                                      const std::string& tenant,
@@ -203,8 +207,15 @@ class CasesModule final : public service::ServiceModule {
   Result<v1::CaseSummary> SummaryOf(const projection::ReadView& view, const std::string& tenant,
                                     const v1::Case& state, bool include_personal_data) const;
 
+  // Remembers the furthest position this service wrote in each partition, so that the
+  // workload service is asked only once it has seen every case this service changed.
+  void NoteWritten(const std::vector<eventlog::Position>& positions);
+  std::vector<common::v1::LogPosition> WrittenSoFar() const;
+
   const service::ModuleContext context_;
   const CasesOptions options_;
+  mutable std::mutex written_mu_;
+  std::map<std::pair<std::string, int32_t>, int64_t> written_;
   std::unique_ptr<PersonalDataVault> vault_;
   std::unique_ptr<projection::Engine> engine_;
   service::ServiceRuntime runtime_;
@@ -246,10 +257,38 @@ Status CasesModule::CheckTimestamp(const google::protobuf::Timestamp& t, bool pr
   return Status::Ok();
 }
 
+void CasesModule::NoteWritten(const std::vector<eventlog::Position>& positions) {
+  std::lock_guard lock(written_mu_);
+  for (const eventlog::Position& p : positions) {
+    int64_t& furthest = written_[{p.topic, p.partition}];
+    furthest = std::max(furthest, p.offset);
+  }
+}
+
+std::vector<common::v1::LogPosition> CasesModule::WrittenSoFar() const {
+  std::lock_guard lock(written_mu_);
+  std::vector<common::v1::LogPosition> out;
+  for (const auto& [partition, offset] : written_) {
+    common::v1::LogPosition& p = out.emplace_back();
+    p.set_topic(partition.first);
+    p.set_partition(partition.second);
+    p.set_offset(offset);
+  }
+  return out;
+}
+
 Result<CommandOutcome> CasesModule::RunOnCase(const CommandMeta& meta, const std::string& case_id,
                                               const CaseDecideFn& decide) {
   TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
   std::shared_lock lock(erase_mu_);
+  Result<CommandOutcome> outcome = RunCaseCommand(meta, case_id, decide);
+  if (outcome.ok()) NoteWritten(outcome->positions);
+  return outcome;
+}
+
+Result<CommandOutcome> CasesModule::RunCaseCommand(const CommandMeta& meta,
+                                                   const std::string& case_id,
+                                                   const CaseDecideFn& decide) {
   return runner_.Run(meta, case_id,
                      [&](const projection::ReadView& view) -> Result<service::Decision> {
                        TRAPPE_ASSIGN_OR_RETURN(const v1::Case state,
@@ -303,6 +342,7 @@ Result<CasesModule::Suggestion> CasesModule::SuggestPrimary(const v1::OpenCaseRe
   request.set_grade(r.grade());
   request.set_role(v1::CASEWORKER_ROLE_PRIMARY);
   *request.mutable_as_of() = service::ToProtoDate(as_of);
+  for (common::v1::LogPosition& p : WrittenSoFar()) *request.add_min_positions() = std::move(p);
   workload::v1::SuggestAssigneeResponse response;
   grpc::ClientContext call;
   call.set_deadline(std::chrono::system_clock::now() + options_.workload_deadline);
@@ -455,6 +495,7 @@ Status CasesModule::OpenCase(const v1::OpenCaseRequest& r, v1::OpenCaseResponse*
       });
   personal.Clear();
   TRAPPE_RETURN_IF_ERROR(outcome.status());
+  NoteWritten(outcome->positions);
   const std::shared_ptr<const projection::ReadView> view = engine_->Snapshot();
   TRAPPE_RETURN_IF_ERROR(FillOpenResponse(*view, r.tenant(), *outcome, r.request_id(), out));
   if (out->caseworker_id().empty()) out->set_assignment_reason(assignee.reason);
@@ -904,6 +945,7 @@ Status CasesModule::ErasePersonalData(const v1::ErasePersonalDataRequest& r,
                   }));
   service::AppendPositions(outcome.positions, out->mutable_positions());
   out->set_version(outcome.version);
+  NoteWritten(outcome.positions);
   Child child;
   {
     const std::shared_ptr<const projection::ReadView> view = engine_->Snapshot();
@@ -928,6 +970,7 @@ Status CasesModule::ErasePersonalData(const v1::ErasePersonalDataRequest& r,
                       return decision;
                     }));
     service::AppendPositions(written.positions, out->mutable_positions());
+    NoteWritten(written.positions);
   }
   // After the event is durable: a crash in between leaves a key whose erasure is recorded,
   // which a retry with the same request_id completes; reads already show "erased".
