@@ -113,20 +113,21 @@ World& Municipality() {
       const std::string case_id = Uuid('c', i);
       const CivilDate start = D(2025, 1, 1).AddDays(i % 400);
       Check(up.OpenCase(case_id, start, "team-" + std::to_string(i % 10)));
-      Check(up.Assign(case_id, "cw-" + std::to_string(i % 250),
-                      cases::v1::CASEWORKER_ROLE_PRIMARY, start));
+      Check(up.Assign(case_id, "cw-" + std::to_string(i % 250), cases::v1::CASEWORKER_ROLE_PRIMARY,
+                      start));
       Check(up.StartPlacement(case_id, Uuid('a', i),
                               i % 2 == 0 ? placements::v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY
                                          : placements::v1::PLACEMENT_TYPE_CHILDRENS_HOME,
                               start));
       if (i % 3 == 0) {
-        Check(up.Append(FollowUp(case_id, i, i % 2 == 0 ? v1::FOLLOW_UP_KIND_CHILD_CONVERSATION
-                                                         : v1::FOLLOW_UP_KIND_INSTITUTION_FOLLOW_UP,
+        Check(up.Append(FollowUp(case_id, i,
+                                 i % 2 == 0 ? v1::FOLLOW_UP_KIND_CHILD_CONVERSATION
+                                            : v1::FOLLOW_UP_KIND_INSTITUTION_FOLLOW_UP,
                                  start.AddDays(10))));
       }
       if (i % 10 == 0) {
-        Check(up.Append(FollowUp(case_id, kCases + i, v1::FOLLOW_UP_KIND_SUPERVISION_VISIT,
-                                 D(2026, 2, 20))));
+        Check(up.Append(
+            FollowUp(case_id, kCases + i, v1::FOLLOW_UP_KIND_SUPERVISION_VISIT, D(2026, 2, 20))));
       }
     }
   });
@@ -142,13 +143,16 @@ void RunDue(benchmark::State& state, const v1::ListDueDeadlinesRequest& request)
     v1::ListDueDeadlinesResponse response;
     const auto t0 = std::chrono::steady_clock::now();
     grpc::Status s = world.service().ListDueDeadlines(&context, &request, &response);
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     if (!s.ok()) state.SkipWithError(s.error_message().c_str());
     total = response.page().total_size();
     benchmark::DoNotOptimize(response);
   }
   std::sort(micros.begin(), micros.end());
-  auto pct = [&](double p) { return micros[static_cast<size_t>(p * static_cast<double>(micros.size() - 1))]; };
+  auto pct = [&](double p) {
+    return micros[static_cast<size_t>(p * static_cast<double>(micros.size() - 1))];
+  };
   state.counters["p50_us"] = pct(0.50);
   state.counters["p99_us"] = pct(0.99);
   state.counters["matching"] = static_cast<double>(total);

@@ -219,7 +219,8 @@ std::vector<std::string> SchedulingProjection::Topics() const {
 }
 
 std::vector<std::string> SchedulingProjection::ColumnFamilies() const {
-  return {"requests", "facts", "cases", "due", "latest", "rules", "org", "due_by_worker", "due_count"};
+  return {"requests", "facts", "cases",         "due",      "latest",
+          "rules",    "org",   "due_by_worker", "due_count"};
 }
 
 projection::BadRecordAction SchedulingProjection::OnBadRecord(
@@ -298,9 +299,9 @@ Status SchedulingProjection::ApplyRules(const projection::Event& event,
   Status valid = from.ok() ? CompileRules({{*from, sets}}).status() : from.status();
   if (e.aggregate_type() == events::v1::AGGREGATE_TYPE_FOLLOW_UP_RULE_SET) {
     TRAPPE_RETURN_IF_ERROR(service::IndexRequest(context, kRequests, event));
-    TRAPPE_RETURN_IF_ERROR(context.Put(kOrg, TenantPrefix(e.tenant()) + "rsv",
-                                       projection::EncodeInt64(
-                                           static_cast<int64_t>(e.aggregate_version()))));
+    TRAPPE_RETURN_IF_ERROR(
+        context.Put(kOrg, TenantPrefix(e.tenant()) + "rsv",
+                    projection::EncodeInt64(static_cast<int64_t>(e.aggregate_version()))));
   }
   if (!valid.ok()) {
     // Never written by this service (ConfigureRules validates); a foreign writer's rules
@@ -335,8 +336,8 @@ Status SchedulingProjection::Reindex(projection::ApplyContext& context, const st
     TRAPPE_RETURN_IF_ERROR(
         context.Delete(key[0] == 'W' ? kDueByWorker : kDue, std::string_view(key).substr(1)));
     if (key[0] == 'D') {
-      TRAPPE_RETURN_IF_ERROR(
-          AddToCount(context, std::string_view(key).substr(1, TenantPrefix(tenant).size() + 8), -1));
+      TRAPPE_RETURN_IF_ERROR(AddToCount(
+          context, std::string_view(key).substr(1, TenantPrefix(tenant).size() + 8), -1));
     }
   }
   meta.index_keys.clear();
@@ -353,8 +354,9 @@ Status SchedulingProjection::Reindex(projection::ApplyContext& context, const st
   if (facts && rules && !IsClosedOn(*facts, EndOfTime())) {
     auto deadlines = rules::DeriveDeadlines(rules->compiled.rule_set, facts->timeline, EndOfTime());
     if (!deadlines.ok()) {
-      log::Warn("scheduling.case_not_derivable",
-                {{"tenant", tenant}, {"case_id", case_id}, {"error", deadlines.status().message()}});
+      log::Warn(
+          "scheduling.case_not_derivable",
+          {{"tenant", tenant}, {"case_id", case_id}, {"error", deadlines.status().message()}});
     } else {
       const std::string primary = PrimaryOn(*facts, EndOfTime());
       for (const rules::Deadline& d : rules::EarliestOpenPerTrack(*deadlines)) {
@@ -400,10 +402,12 @@ Result<std::shared_ptr<const TenantRules>> SchedulingProjection::LoadRules(
   std::vector<std::pair<CivilDate, std::vector<v1::FollowUpRuleSet>>> configurations;
   for (const std::string& value : values) {
     v1::FollowUpRulesConfigured c;
-    if (!c.ParseFromString(value)) return Internal("scheduling: a stored rule configuration is corrupt");
-    TRAPPE_ASSIGN_OR_RETURN(CivilDate from, service::ToCivilDate(c.effective_from(), "effective_from"));
-    configurations.emplace_back(from, std::vector<v1::FollowUpRuleSet>(c.rule_sets().begin(),
-                                                                       c.rule_sets().end()));
+    if (!c.ParseFromString(value))
+      return Internal("scheduling: a stored rule configuration is corrupt");
+    TRAPPE_ASSIGN_OR_RETURN(CivilDate from,
+                            service::ToCivilDate(c.effective_from(), "effective_from"));
+    configurations.emplace_back(
+        from, std::vector<v1::FollowUpRuleSet>(c.rule_sets().begin(), c.rule_sets().end()));
     rules->configurations.push_back(std::move(c));
   }
   TRAPPE_ASSIGN_OR_RETURN(rules->compiled, CompileRules(configurations));

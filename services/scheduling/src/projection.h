@@ -93,8 +93,7 @@ class SchedulingProjection final : public projection::Projection {
 
   mutable std::mutex cache_mu_;
   // Compiled rules by tenant, with the stored bytes they were compiled from.
-  mutable std::map<std::string, std::pair<std::string, std::shared_ptr<const TenantRules>>>
-      cache_;
+  mutable std::map<std::string, std::pair<std::string, std::shared_ptr<const TenantRules>>> cache_;
 };
 
 // A derived deadline in wire form; the responsible caseworker is whoever holds the role

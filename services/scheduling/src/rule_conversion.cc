@@ -67,18 +67,17 @@ std::vector<placements::v1::PlacementType> ToPlacementTypes(InterventionKind kin
     case InterventionKind::kChildrensHome:
       return {placements::v1::PLACEMENT_TYPE_CHILDRENS_HOME,
               placements::v1::PLACEMENT_TYPE_OPHOLDSSTED};
-    case InterventionKind::kBoardingSchool:
-      return {placements::v1::PLACEMENT_TYPE_BOARDING_SCHOOL};
+    case InterventionKind::kBoardingSchool: return {placements::v1::PLACEMENT_TYPE_BOARDING_SCHOOL};
     case InterventionKind::kSupportingIntervention: return {};
   }
   return {};
 }
 
 constexpr InterventionKind kAllKinds[] = {
-    InterventionKind::kSupportingIntervention, InterventionKind::kNetworkFosterFamily,
-    InterventionKind::kGeneralFosterFamily,    InterventionKind::kReinforcedFosterFamily,
+    InterventionKind::kSupportingIntervention,  InterventionKind::kNetworkFosterFamily,
+    InterventionKind::kGeneralFosterFamily,     InterventionKind::kReinforcedFosterFamily,
     InterventionKind::kSpecialisedFosterFamily, InterventionKind::kOwnRoomOrDormitory,
-    InterventionKind::kChildrensHome,          InterventionKind::kBoardingSchool};
+    InterventionKind::kChildrensHome,           InterventionKind::kBoardingSchool};
 
 struct EntryScope {
   rules::RuleTrigger trigger;
@@ -117,8 +116,7 @@ Result<EntryScope> ScopeOf(const v1::FollowUpRule& entry, const std::string& fie
 Result<EvidenceKind> FromSatisfyingEvent(int event, const std::string& field) {
   switch (event) {
     case v1::SATISFYING_EVENT_REPORT_OF_CONCERN_ASSESSED: return EvidenceKind::kReportAssessed;
-    case v1::SATISFYING_EVENT_INVESTIGATION_COMPLETED:
-      return EvidenceKind::kInvestigationCompleted;
+    case v1::SATISFYING_EVENT_INVESTIGATION_COMPLETED: return EvidenceKind::kInvestigationCompleted;
     case v1::SATISFYING_EVENT_CHILD_PLAN_APPROVED: return EvidenceKind::kPlanApproved;
     case v1::SATISFYING_EVENT_CO_WORKER_ASSIGNED: return EvidenceKind::kCoWorkerAssigned;
     default: return InvalidArgument(field, "unknown satisfying event");
@@ -190,8 +188,9 @@ Result<std::vector<rules::FollowUpRule>> RulesFromProto(const v1::FollowUpRuleSe
         const std::string rf = f + ".recurrence[" + std::to_string(r) + "]";
         rules::RecurrencePhase phase;
         if (entry.recurrence(r).has_until_placement_age()) {
-          TRAPPE_ASSIGN_OR_RETURN(phase.until_age, FromPeriod(entry.recurrence(r).until_placement_age(),
-                                                              rf + ".until_placement_age"));
+          TRAPPE_ASSIGN_OR_RETURN(
+              phase.until_age,
+              FromPeriod(entry.recurrence(r).until_placement_age(), rf + ".until_placement_age"));
         }
         TRAPPE_ASSIGN_OR_RETURN(phase.interval,
                                 FromPeriod(entry.recurrence(r).interval(), rf + ".interval"));
@@ -214,9 +213,9 @@ Result<std::vector<rules::FollowUpRule>> RulesFromProto(const v1::FollowUpRuleSe
     spec.track = *track;
     spec.applies_to = scope.kinds;
     for (int k = 0; k < entry.satisfied_by_kinds_size(); ++k) {
-      TRAPPE_ASSIGN_OR_RETURN(
-          rules::FollowUpKind kind,
-          FromKind(entry.satisfied_by_kinds(k), f + ".satisfied_by_kinds[" + std::to_string(k) + "]"));
+      TRAPPE_ASSIGN_OR_RETURN(rules::FollowUpKind kind,
+                              FromKind(entry.satisfied_by_kinds(k),
+                                       f + ".satisfied_by_kinds[" + std::to_string(k) + "]"));
       spec.satisfied_by.Add(rules::EvidenceOf(kind));
     }
     for (int k = 0; k < entry.satisfied_by_events_size(); ++k) {
@@ -277,7 +276,8 @@ Result<v1::FollowUpRuleSet> RuleSetToProto(std::string_view name,
               }
             }
           } else {
-            return InvalidArgument(rule.id + ": its intervention kinds cannot be stated on the wire");
+            return InvalidArgument(rule.id +
+                                   ": its intervention kinds cannot be stated on the wire");
           }
           break;
         }

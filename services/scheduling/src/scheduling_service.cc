@@ -161,7 +161,8 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
       return InvalidArgument("kind", "is required (a known follow-up kind)");
     }
     const CivilDate today = Today();
-    TRAPPE_ASSIGN_OR_RETURN(CivilDate held_on, service::ToCivilDateOr(r.held_on(), "held_on", today));
+    TRAPPE_ASSIGN_OR_RETURN(CivilDate held_on,
+                            service::ToCivilDateOr(r.held_on(), "held_on", today));
     TRAPPE_RETURN_IF_ERROR(service::ValidateNotFuture(held_on, today, "held_on"));
     const std::string caseworker = r.caseworker_id().empty() ? r.actor() : r.caseworker_id();
     TRAPPE_RETURN_IF_ERROR(service::ValidateText(caseworker, "caseworker_id", 128));
@@ -172,40 +173,42 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     const std::string follow_up_id = ids_->NewId();
     TRAPPE_ASSIGN_OR_RETURN(
         service::CommandOutcome outcome,
-        runner_->Run(meta, r.case_id(), [&](const projection::ReadView& view) -> Result<service::Decision> {
-          const StoreReader reader = ReaderOf(view);
-          TRAPPE_ASSIGN_OR_RETURN(CaseFacts facts, KnownCase(reader, r.tenant(), r.case_id()));
-          if (!r.intervention_id().empty()) {
-            const auto& list = facts.timeline.interventions;
-            auto it = std::find_if(list.begin(), list.end(),
-                                   [&](const auto& i) { return i.id == r.intervention_id(); });
-            if (it == list.end()) {
-              return NotFound("intervention_id: the case has no intervention " + r.intervention_id());
-            }
-            if (held_on < it->started_on) {
-              return FailedPrecondition("held_on: " + held_on.ToString() +
-                                        " is before the intervention started on " +
-                                        it->started_on.ToString());
-            }
-          }
-          service::Decision decision;
-          decision.current_version = ScheduleVersion(reader, r.tenant(), r.case_id());
-          EventEnvelope e;
-          e.set_aggregate_type(events::v1::AGGREGATE_TYPE_FOLLOW_UP_SCHEDULE);
-          e.set_aggregate_id(r.case_id());
-          e.set_case_id(r.case_id());
-          *e.mutable_effective_date() = service::ToProtoDate(held_on);
-          auto& f = *e.mutable_follow_up_recorded();
-          f.set_follow_up_id(follow_up_id);
-          f.set_case_id(r.case_id());
-          f.set_kind(r.kind());
-          *f.mutable_held_on() = service::ToProtoDate(held_on);
-          f.set_caseworker_id(caseworker);
-          f.set_intervention_id(r.intervention_id());
-          f.set_note(r.note());
-          decision.events.push_back(std::move(e));
-          return decision;
-        }));
+        runner_->Run(
+            meta, r.case_id(), [&](const projection::ReadView& view) -> Result<service::Decision> {
+              const StoreReader reader = ReaderOf(view);
+              TRAPPE_ASSIGN_OR_RETURN(CaseFacts facts, KnownCase(reader, r.tenant(), r.case_id()));
+              if (!r.intervention_id().empty()) {
+                const auto& list = facts.timeline.interventions;
+                auto it = std::find_if(list.begin(), list.end(),
+                                       [&](const auto& i) { return i.id == r.intervention_id(); });
+                if (it == list.end()) {
+                  return NotFound("intervention_id: the case has no intervention " +
+                                  r.intervention_id());
+                }
+                if (held_on < it->started_on) {
+                  return FailedPrecondition("held_on: " + held_on.ToString() +
+                                            " is before the intervention started on " +
+                                            it->started_on.ToString());
+                }
+              }
+              service::Decision decision;
+              decision.current_version = ScheduleVersion(reader, r.tenant(), r.case_id());
+              EventEnvelope e;
+              e.set_aggregate_type(events::v1::AGGREGATE_TYPE_FOLLOW_UP_SCHEDULE);
+              e.set_aggregate_id(r.case_id());
+              e.set_case_id(r.case_id());
+              *e.mutable_effective_date() = service::ToProtoDate(held_on);
+              auto& f = *e.mutable_follow_up_recorded();
+              f.set_follow_up_id(follow_up_id);
+              f.set_case_id(r.case_id());
+              f.set_kind(r.kind());
+              *f.mutable_held_on() = service::ToProtoDate(held_on);
+              f.set_caseworker_id(caseworker);
+              f.set_intervention_id(r.intervention_id());
+              f.set_note(r.note());
+              decision.events.push_back(std::move(e));
+              return decision;
+            }));
     service::AppendPositions(outcome.positions, out->mutable_positions());
     out->set_version(outcome.version);
     if (outcome.replayed) {
@@ -245,54 +248,56 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     TRAPPE_RETURN_IF_ERROR(service::ValidateNotFuture(effective, today, "effective_date"));
     TRAPPE_ASSIGN_OR_RETURN(
         service::CommandOutcome outcome,
-        runner_->Run(meta, r.case_id(), [&](const projection::ReadView& view) -> Result<service::Decision> {
-          const StoreReader reader = ReaderOf(view);
-          TRAPPE_ASSIGN_OR_RETURN(CaseFacts facts, KnownCase(reader, r.tenant(), r.case_id()));
-          TRAPPE_ASSIGN_OR_RETURN(auto rules, projection_->LoadRules(reader, r.tenant()));
-          const rules::FollowUpRule* rule =
-              rules ? rules->compiled.rule_set.InForce(r.rule_id(), effective) : nullptr;
-          std::string rule_set;
-          if (rules) {
-            auto set = rules->compiled.set_of_rule.find(r.rule_id());
-            if (set != rules->compiled.set_of_rule.end()) rule_set = set->second;
-          }
-          if (rule == nullptr || rule_set != r.rule_set()) {
-            return FailedPrecondition("rule_id: " + r.rule_set() + "/" + r.rule_id() +
-                                      " is not a rule in force on " + effective.ToString());
-          }
-          if (std::none_of(rule->tracks.begin(), rule->tracks.end(),
-                           [&](const rules::TrackSpec& s) { return s.track == *track; })) {
-            return InvalidArgument("track", "rule " + r.rule_id() + " keeps no track " + r.track());
-          }
-          if (!r.trigger_id().empty()) {
-            bool known = false;
-            for (const auto& x : facts.timeline.reports) known |= x.id == r.trigger_id();
-            for (const auto& x : facts.timeline.investigations) known |= x.id == r.trigger_id();
-            for (const auto& x : facts.timeline.interventions) known |= x.id == r.trigger_id();
-            if (!known) return NotFound("trigger_id: the case has no " + r.trigger_id());
-          }
-          service::Decision decision;
-          decision.current_version = ScheduleVersion(reader, r.tenant(), r.case_id());
-          EventEnvelope e;
-          e.set_aggregate_type(events::v1::AGGREGATE_TYPE_FOLLOW_UP_SCHEDULE);
-          e.set_aggregate_id(r.case_id());
-          e.set_case_id(r.case_id());
-          *e.mutable_effective_date() = service::ToProtoDate(effective);
-          auto& o = *e.mutable_schedule_overridden();
-          o.set_case_id(r.case_id());
-          o.set_rule_set(r.rule_set());
-          o.set_rule_id(r.rule_id());
-          o.set_track(std::string(rules::ToString(*track)));
-          o.set_trigger_id(r.trigger_id());
-          if (r.has_new_due_date()) {
-            *o.mutable_new_due_date() = r.new_due_date();
-          } else {
-            *o.mutable_new_interval() = r.new_interval();
-          }
-          o.set_justification(r.justification());
-          decision.events.push_back(std::move(e));
-          return decision;
-        }));
+        runner_->Run(
+            meta, r.case_id(), [&](const projection::ReadView& view) -> Result<service::Decision> {
+              const StoreReader reader = ReaderOf(view);
+              TRAPPE_ASSIGN_OR_RETURN(CaseFacts facts, KnownCase(reader, r.tenant(), r.case_id()));
+              TRAPPE_ASSIGN_OR_RETURN(auto rules, projection_->LoadRules(reader, r.tenant()));
+              const rules::FollowUpRule* rule =
+                  rules ? rules->compiled.rule_set.InForce(r.rule_id(), effective) : nullptr;
+              std::string rule_set;
+              if (rules) {
+                auto set = rules->compiled.set_of_rule.find(r.rule_id());
+                if (set != rules->compiled.set_of_rule.end()) rule_set = set->second;
+              }
+              if (rule == nullptr || rule_set != r.rule_set()) {
+                return FailedPrecondition("rule_id: " + r.rule_set() + "/" + r.rule_id() +
+                                          " is not a rule in force on " + effective.ToString());
+              }
+              if (std::none_of(rule->tracks.begin(), rule->tracks.end(),
+                               [&](const rules::TrackSpec& s) { return s.track == *track; })) {
+                return InvalidArgument("track",
+                                       "rule " + r.rule_id() + " keeps no track " + r.track());
+              }
+              if (!r.trigger_id().empty()) {
+                bool known = false;
+                for (const auto& x : facts.timeline.reports) known |= x.id == r.trigger_id();
+                for (const auto& x : facts.timeline.investigations) known |= x.id == r.trigger_id();
+                for (const auto& x : facts.timeline.interventions) known |= x.id == r.trigger_id();
+                if (!known) return NotFound("trigger_id: the case has no " + r.trigger_id());
+              }
+              service::Decision decision;
+              decision.current_version = ScheduleVersion(reader, r.tenant(), r.case_id());
+              EventEnvelope e;
+              e.set_aggregate_type(events::v1::AGGREGATE_TYPE_FOLLOW_UP_SCHEDULE);
+              e.set_aggregate_id(r.case_id());
+              e.set_case_id(r.case_id());
+              *e.mutable_effective_date() = service::ToProtoDate(effective);
+              auto& o = *e.mutable_schedule_overridden();
+              o.set_case_id(r.case_id());
+              o.set_rule_set(r.rule_set());
+              o.set_rule_id(r.rule_id());
+              o.set_track(std::string(rules::ToString(*track)));
+              o.set_trigger_id(r.trigger_id());
+              if (r.has_new_due_date()) {
+                *o.mutable_new_due_date() = r.new_due_date();
+              } else {
+                *o.mutable_new_interval() = r.new_interval();
+              }
+              o.set_justification(r.justification());
+              decision.events.push_back(std::move(e));
+              return decision;
+            }));
     service::AppendPositions(outcome.positions, out->mutable_positions());
     out->set_version(outcome.version);
     return Status::Ok();
@@ -332,28 +337,30 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
         sets.push_back(set);
       }
     }
-    if (sets.empty()) return InvalidArgument("presets", "at least one preset or rule set is required");
+    if (sets.empty())
+      return InvalidArgument("presets", "at least one preset or rule set is required");
     TRAPPE_RETURN_IF_ERROR(CompileRules({{from, sets}}).status());
     TRAPPE_ASSIGN_OR_RETURN(
         service::CommandOutcome outcome,
-        runner_->Run(meta, "rules/" + r.tenant(), [&](const projection::ReadView& view) -> Result<service::Decision> {
-          service::Decision decision;
-          auto stored = view.Get(kOrg, projection::TenantPrefix(r.tenant()) + "rsv");
-          if (stored.ok() && *stored) {
-            decision.current_version =
-                static_cast<uint64_t>(projection::DecodeInt64(**stored).value_or(0));
-          }
-          EventEnvelope e;
-          e.set_aggregate_type(events::v1::AGGREGATE_TYPE_FOLLOW_UP_RULE_SET);
-          e.set_aggregate_id(r.tenant());
-          *e.mutable_effective_date() = service::ToProtoDate(from);
-          auto& c = *e.mutable_follow_up_rules_configured();
-          for (const auto& set : sets) *c.add_rule_sets() = set;
-          *c.mutable_effective_from() = service::ToProtoDate(from);
-          for (const std::string& p : presets) c.add_presets(p);
-          decision.events.push_back(std::move(e));
-          return decision;
-        }));
+        runner_->Run(meta, "rules/" + r.tenant(),
+                     [&](const projection::ReadView& view) -> Result<service::Decision> {
+                       service::Decision decision;
+                       auto stored = view.Get(kOrg, projection::TenantPrefix(r.tenant()) + "rsv");
+                       if (stored.ok() && *stored) {
+                         decision.current_version =
+                             static_cast<uint64_t>(projection::DecodeInt64(**stored).value_or(0));
+                       }
+                       EventEnvelope e;
+                       e.set_aggregate_type(events::v1::AGGREGATE_TYPE_FOLLOW_UP_RULE_SET);
+                       e.set_aggregate_id(r.tenant());
+                       *e.mutable_effective_date() = service::ToProtoDate(from);
+                       auto& c = *e.mutable_follow_up_rules_configured();
+                       for (const auto& set : sets) *c.add_rule_sets() = set;
+                       *c.mutable_effective_from() = service::ToProtoDate(from);
+                       for (const std::string& p : presets) c.add_presets(p);
+                       decision.events.push_back(std::move(e));
+                       return decision;
+                     }));
     service::AppendPositions(outcome.positions, out->mutable_positions());
     out->set_version(outcome.version);
     for (const auto& set : sets) *out->add_rule_sets() = set;
@@ -426,7 +433,8 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   Status DoListDueDeadlines(grpc::ServerContext* context, const v1::ListDueDeadlinesRequest& r,
                             v1::ListDueDeadlinesResponse* out) {
     TRAPPE_RETURN_IF_ERROR(BeginQuery(context, r));
-    if (!r.team_id().empty()) TRAPPE_RETURN_IF_ERROR(service::ValidateText(r.team_id(), "team_id", 128));
+    if (!r.team_id().empty())
+      TRAPPE_RETURN_IF_ERROR(service::ValidateText(r.team_id(), "team_id", 128));
     if (!r.caseworker_id().empty()) {
       TRAPPE_RETURN_IF_ERROR(service::ValidateText(r.caseworker_id(), "caseworker_id", 128));
     }
@@ -464,13 +472,15 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     // for them on as_of, so their deadlines are derived for as_of from their facts.
     std::unordered_set<std::string> stale;
     const std::string as_of_key = DueKeyPrefix(r.tenant(), as_of).substr(tenant_prefix.size());
-    TRAPPE_RETURN_IF_ERROR(view->Scan(kLatest, tenant_prefix, [&](std::string_view key, std::string_view) {
-      std::string_view rest = key.substr(tenant_prefix.size());
-      const int64_t latest = (int64_t{1} << 40) - projection::DecodeInt64(rest.substr(0, 8)).value_or(0);
-      if (projection::EncodeInt64(latest) <= as_of_key) return false;
-      stale.emplace(rest.substr(8));
-      return true;
-    }));
+    TRAPPE_RETURN_IF_ERROR(
+        view->Scan(kLatest, tenant_prefix, [&](std::string_view key, std::string_view) {
+          std::string_view rest = key.substr(tenant_prefix.size());
+          const int64_t latest =
+              (int64_t{1} << 40) - projection::DecodeInt64(rest.substr(0, 8)).value_or(0);
+          if (projection::EncodeInt64(latest) <= as_of_key) return false;
+          stale.emplace(rest.substr(8));
+          return true;
+        }));
 
     int64_t total = 0;
     std::vector<DueItem> from_index;  // up to page_size + 1 after the token
@@ -483,11 +493,12 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     const std::string scan_prefix =
         by_worker ? WorkerDuePrefix(r.tenant(), r.caseworker_id()) : tenant_prefix;
     if (!by_worker && !by_team) {
-      TRAPPE_RETURN_IF_ERROR(view->Scan(kDueCount, tenant_prefix, [&](std::string_view key, std::string_view value) {
-        if (key.substr(tenant_prefix.size()) > last_key) return false;
-        total += projection::DecodeInt64(value).value_or(0);
-        return true;
-      }));
+      TRAPPE_RETURN_IF_ERROR(
+          view->Scan(kDueCount, tenant_prefix, [&](std::string_view key, std::string_view value) {
+            if (key.substr(tenant_prefix.size()) > last_key) return false;
+            total += projection::DecodeInt64(value).value_or(0);
+            return true;
+          }));
       for (const std::string& case_id : stale) {
         auto stored = view->Get(kCases, tenant_prefix + case_id);
         if (!stored.ok() || !*stored) continue;
@@ -499,49 +510,51 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
         }
       }
     }
-    TRAPPE_RETURN_IF_ERROR(view->Scan(by_worker ? kDueByWorker : kDue, scan_prefix,
-                                      [&](std::string_view key, std::string_view value) {
-      std::string_view rest = key.substr(scan_prefix.size());
-      if (rest.substr(0, 8) > last_key) return false;
-      const std::string_view case_id = rest.substr(8, rest.find('/', 8) - 8);
-      if (!stale.empty() && stale.contains(std::string(case_id))) return true;
-      const bool after_token = token.empty() || rest > token;
-      const bool wanted = after_token && from_index.size() <= page_size;
-      if (!by_team && !wanted) {
-        if (by_worker) {
-          ++total;
+    TRAPPE_RETURN_IF_ERROR(view->Scan(
+        by_worker ? kDueByWorker : kDue, scan_prefix,
+        [&](std::string_view key, std::string_view value) {
+          std::string_view rest = key.substr(scan_prefix.size());
+          if (rest.substr(0, 8) > last_key) return false;
+          const std::string_view case_id = rest.substr(8, rest.find('/', 8) - 8);
+          if (!stale.empty() && stale.contains(std::string(case_id))) return true;
+          const bool after_token = token.empty() || rest > token;
+          const bool wanted = after_token && from_index.size() <= page_size;
+          if (!by_team && !wanted) {
+            if (by_worker) {
+              ++total;
+              return true;
+            }
+            return !after_token;  // after a page and one more: the total is already known
+          }
+          DueEntry entry;
+          if (!SplitDueEntry(value, &entry)) {
+            decode_error = Internal("scheduling: a due-date index entry is corrupt");
+            return false;
+          }
+          DueItem item;
+          // The team the case was opened in is needed only when the primary has none.
+          std::string team = teams.TeamOfWorker(std::string(entry.primary));
+          if (team.empty()) {
+            if (!item.deadline.ParseFromArray(entry.deadline.data(),
+                                              static_cast<int>(entry.deadline.size()))) {
+              decode_error = Internal("scheduling: a due-date index entry is corrupt");
+              return false;
+            }
+            team = item.deadline.team_id();
+          }
+          if (by_team && team != r.team_id()) return true;
+          if (by_team || by_worker) ++total;
+          if (!wanted) return true;
+          if (!item.deadline.ParseFromArray(entry.deadline.data(),
+                                            static_cast<int>(entry.deadline.size()))) {
+            decode_error = Internal("scheduling: a due-date index entry is corrupt");
+            return false;
+          }
+          item.deadline.set_team_id(team);
+          item.sort_key = std::string(rest);
+          from_index.push_back(std::move(item));
           return true;
-        }
-        return !after_token;  // after a page and one more: the total is already known
-      }
-      DueEntry entry;
-      if (!SplitDueEntry(value, &entry)) {
-        decode_error = Internal("scheduling: a due-date index entry is corrupt");
-        return false;
-      }
-      DueItem item;
-      // The team the case was opened in is needed only when the primary has none.
-      std::string team = teams.TeamOfWorker(std::string(entry.primary));
-      if (team.empty()) {
-        if (!item.deadline.ParseFromArray(entry.deadline.data(),
-                                          static_cast<int>(entry.deadline.size()))) {
-          decode_error = Internal("scheduling: a due-date index entry is corrupt");
-          return false;
-        }
-        team = item.deadline.team_id();
-      }
-      if (by_team && team != r.team_id()) return true;
-      if (by_team || by_worker) ++total;
-      if (!wanted) return true;
-      if (!item.deadline.ParseFromArray(entry.deadline.data(), static_cast<int>(entry.deadline.size()))) {
-        decode_error = Internal("scheduling: a due-date index entry is corrupt");
-        return false;
-      }
-      item.deadline.set_team_id(team);
-      item.sort_key = std::string(rest);
-      from_index.push_back(std::move(item));
-      return true;
-    }));
+        }));
     TRAPPE_RETURN_IF_ERROR(decode_error);
 
     std::vector<DueItem> derived;
@@ -569,9 +582,9 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
               [](const DueItem& a, const DueItem& b) { return a.sort_key < b.sort_key; });
 
     std::vector<DueItem> page;
-    std::merge(std::make_move_iterator(from_index.begin()), std::make_move_iterator(from_index.end()),
-               std::make_move_iterator(derived.begin()), std::make_move_iterator(derived.end()),
-               std::back_inserter(page),
+    std::merge(std::make_move_iterator(from_index.begin()),
+               std::make_move_iterator(from_index.end()), std::make_move_iterator(derived.begin()),
+               std::make_move_iterator(derived.end()), std::back_inserter(page),
                [](const DueItem& a, const DueItem& b) { return a.sort_key < b.sort_key; });
     const bool more = page.size() > page_size;
     if (more) page.resize(page_size);
@@ -605,10 +618,11 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     }
     const std::string tenant_prefix = projection::TenantPrefix(r.tenant());
     std::vector<std::string> case_ids;
-    TRAPPE_RETURN_IF_ERROR(view->Scan(kCases, tenant_prefix, [&](std::string_view key, std::string_view) {
-      case_ids.emplace_back(key.substr(tenant_prefix.size()));
-      return true;
-    }));
+    TRAPPE_RETURN_IF_ERROR(
+        view->Scan(kCases, tenant_prefix, [&](std::string_view key, std::string_view) {
+          case_ids.emplace_back(key.substr(tenant_prefix.size()));
+          return true;
+        }));
     TeamResolver teams(reader, r.tenant());
     std::map<std::string, rules::RuleCompliance> by_rule;
     std::map<std::string, std::string> sources;
@@ -625,9 +639,8 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
       std::vector<rules::Deadline> counted;
       for (const rules::Deadline& d : *deadlines) {
         sources[d.rule_id] = d.source;
-        if (!r.caseworker_id().empty() &&
-            Holder(*facts, d.responsible_role, d.track, std::min(d.due, today)) !=
-                r.caseworker_id()) {
+        if (!r.caseworker_id().empty() && Holder(*facts, d.responsible_role, d.track,
+                                                 std::min(d.due, today)) != r.caseworker_id()) {
           continue;
         }
         counted.push_back(d);
@@ -704,9 +717,9 @@ Result<std::unique_ptr<service::ServiceModule>> OpenSchedulingModule(
   module->runner_ = std::make_unique<service::CommandRunner>(
       context.log, module->engine_.get(), context.clock, context.ids,
       service::CommandRunnerOptions{.request_family = kRequests});
-  module->service_ = std::make_unique<SchedulingServiceImpl>(
-      context, module->projection_, module->engine_.get(), module->runtime_.get(),
-      module->runner_.get());
+  module->service_ =
+      std::make_unique<SchedulingServiceImpl>(context, module->projection_, module->engine_.get(),
+                                              module->runtime_.get(), module->runner_.get());
   return std::unique_ptr<service::ServiceModule>(std::move(module));
 }
 

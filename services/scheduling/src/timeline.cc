@@ -39,8 +39,7 @@ rules::InterventionKind KindOf(const placements::v1::InterventionKind& kind) {
 rules::ConsentBasis ConsentOf(placements::v1::ConsentBasis basis, bool placement) {
   switch (basis) {
     case placements::v1::CONSENT_BASIS_WITH_CONSENT: return rules::ConsentBasis::kWithConsent;
-    case placements::v1::CONSENT_BASIS_WITHOUT_CONSENT:
-      return rules::ConsentBasis::kWithoutConsent;
+    case placements::v1::CONSENT_BASIS_WITHOUT_CONSENT: return rules::ConsentBasis::kWithoutConsent;
     default:
       return placement ? rules::ConsentBasis::kWithConsent : rules::ConsentBasis::kNotApplicable;
   }
@@ -243,8 +242,8 @@ void AddFact(const EventEnvelope& e, CaseFacts& facts) {
       return;
     case EventEnvelope::kCaseReopened:
       if (!facts.closures.empty() && !facts.closures.back().second) {
-        facts.closures.back().second =
-            std::max(facts.closures.back().first, DateOf(e.case_reopened().reopened_on(), effective));
+        facts.closures.back().second = std::max(facts.closures.back().first,
+                                                DateOf(e.case_reopened().reopened_on(), effective));
         Touch(facts, *facts.closures.back().second);
       }
       return;
@@ -340,7 +339,8 @@ bool IsClosedOn(const CaseFacts& facts, CivilDate date) {
 std::string PrimaryOn(const CaseFacts& facts, CivilDate date) {
   std::string found;
   for (const RoleHolding& h : facts.roles) {
-    if (h.role == cases::v1::CASEWORKER_ROLE_PRIMARY && h.from <= date && (!h.until || date < *h.until)) {
+    if (h.role == cases::v1::CASEWORKER_ROLE_PRIMARY && h.from <= date &&
+        (!h.until || date < *h.until)) {
       found = h.caseworker_id;  // the latest assignment wins
     }
   }
@@ -353,9 +353,9 @@ std::string Holder(const CaseFacts& facts, rules::ResponsibleRole role, rules::T
   if (role == rules::ResponsibleRole::kCoWorker) {
     const auto wanted = track == rules::Track::kFosterFamily
                             ? cases::v1::CO_WORKER_PURPOSE_FOSTER_FAMILY
-                            : track == rules::Track::kChildConversation
-                                  ? cases::v1::CO_WORKER_PURPOSE_CHILD_CONVERSATIONS
-                                  : cases::v1::CO_WORKER_PURPOSE_UNSPECIFIED;
+                        : track == rules::Track::kChildConversation
+                            ? cases::v1::CO_WORKER_PURPOSE_CHILD_CONVERSATIONS
+                            : cases::v1::CO_WORKER_PURPOSE_UNSPECIFIED;
     std::string any;
     std::string exact;
     for (const RoleHolding& h : facts.roles) {

@@ -1,9 +1,10 @@
 // The presets survive the trip to their wire form and back: the same deadlines for the
 // same history.
+#include "trappe/scheduling/rule_conversion.h"
+
 #include <gtest/gtest.h>
 
 #include "trappe/rules/deadlines.h"
-#include "trappe/scheduling/rule_conversion.h"
 #include "trappe/testing/status_matchers.h"
 
 namespace trappe::scheduling {
@@ -27,8 +28,10 @@ rules::CaseTimeline History() {
   home.consent = rules::ConsentBasis::kWithoutConsent;
   home.started_on = D(2025, 8, 1);
   t.interventions.push_back(home);
-  t.follow_ups.push_back({"f1", rules::FollowUpKind::kChildConversation, D(2025, 7, 10), "a", "p1"});
-  t.follow_ups.push_back({"f2", rules::FollowUpKind::kInstitutionFollowUp, D(2025, 8, 20), "a", "p2"});
+  t.follow_ups.push_back(
+      {"f1", rules::FollowUpKind::kChildConversation, D(2025, 7, 10), "a", "p1"});
+  t.follow_ups.push_back(
+      {"f2", rules::FollowUpKind::kInstitutionFollowUp, D(2025, 8, 20), "a", "p2"});
   t.assignments.push_back({"a", rules::CaseRole::kPrimary, D(2025, 3, 1), std::nullopt});
   return t;
 }

@@ -16,8 +16,8 @@
 namespace trappe::scheduling {
 namespace {
 
-using ::trappe::testing::ServiceHarness;
 using ::trappe::scheduling::testing::Upstream;
+using ::trappe::testing::ServiceHarness;
 
 constexpr char kTenant[] = "0657";
 constexpr char kCase[] = "c0000000-0000-4000-8000-000000000001";
@@ -142,16 +142,17 @@ TEST_F(SchedulingServiceTest, RecordedPlacementAndFollowUpGiveTheOverdueDeadline
   // Every deadline of the case, with the rule and source that set it.
   const auto all = OfCase(kCase, D(2026, 3, 2));
   // By due date, then subject, track (in the rules' order of tracks), rule.
-  EXPECT_EQ(Lines(all), (std::vector<std::string>{
-                            "SE-FIRST-2W PLAN #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
-                            "SE-FIRST-2W CHILD_CONVERSATION #1 2026-01-19 DEADLINE_STATE_MET_LATE []",
-                            "SE-FIRST-2W FOSTER_FAMILY #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
-                            "SE-TWO-WORKERS CO_WORKER #1 2026-01-19 DEADLINE_STATE_OPEN overdue []",
-                            "SE-FOSTER CHILD_CONVERSATION #1 2026-02-26 DEADLINE_STATE_OPEN overdue [cw-anna]",
-                            "PLAN-3M PLAN #1 2026-04-05 DEADLINE_STATE_OPEN [cw-anna]",
-                            "FU-FIRST-3M FOLLOW_UP #1 2026-04-05 DEADLINE_STATE_MET_ON_TIME []",
-                            "TILSYN-6M SUPERVISION #1 2026-07-05 DEADLINE_STATE_OPEN [cw-anna]",
-                        }));
+  EXPECT_EQ(Lines(all),
+            (std::vector<std::string>{
+                "SE-FIRST-2W PLAN #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
+                "SE-FIRST-2W CHILD_CONVERSATION #1 2026-01-19 DEADLINE_STATE_MET_LATE []",
+                "SE-FIRST-2W FOSTER_FAMILY #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
+                "SE-TWO-WORKERS CO_WORKER #1 2026-01-19 DEADLINE_STATE_OPEN overdue []",
+                "SE-FOSTER CHILD_CONVERSATION #1 2026-02-26 DEADLINE_STATE_OPEN overdue [cw-anna]",
+                "PLAN-3M PLAN #1 2026-04-05 DEADLINE_STATE_OPEN [cw-anna]",
+                "FU-FIRST-3M FOLLOW_UP #1 2026-04-05 DEADLINE_STATE_MET_ON_TIME []",
+                "TILSYN-6M SUPERVISION #1 2026-07-05 DEADLINE_STATE_OPEN [cw-anna]",
+            }));
   for (const auto& d : all) {
     if (d.rule_id() == "FU-FIRST-3M") {
       EXPECT_EQ(d.rule_source(), "Barnets lov par. 95");
@@ -203,9 +204,10 @@ TEST_F(SchedulingServiceTest, BackDatedFollowUpGivesTheDeadlinesOfTheOrderedHist
   EXPECT_NE(std::find(ordered.begin(), ordered.end(),
                       "SE-FOSTER CHILD_CONVERSATION #1 2026-02-15 DEADLINE_STATE_MET_ON_TIME []"),
             ordered.end());
-  EXPECT_NE(std::find(ordered.begin(), ordered.end(),
-                      "SE-FOSTER CHILD_CONVERSATION #2 2026-02-26 DEADLINE_STATE_OPEN overdue [cw-anna]"),
-            ordered.end());
+  EXPECT_NE(
+      std::find(ordered.begin(), ordered.end(),
+                "SE-FOSTER CHILD_CONVERSATION #2 2026-02-26 DEADLINE_STATE_OPEN overdue [cw-anna]"),
+      ordered.end());
 
   // The due view agrees, case for case.
   const auto due = Due(D(2026, 3, 2), true);
@@ -221,13 +223,14 @@ TEST_F(SchedulingServiceTest, AsOfBeforeAFactCountsOnlyTheFactsEffectiveThen) {
   Municipality();
   FosterPlacement(kCase, kPlacement);
   ASSERT_TRUE(Record(kCase, v1::FOLLOW_UP_KIND_CHILD_CONVERSATION, D(2026, 1, 26), "r1").ok());
-  EXPECT_EQ(Lines(Due(D(2026, 1, 20), true)),
-            (std::vector<std::string>{
-                "SE-FIRST-2W CHILD_CONVERSATION #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
-                "SE-FIRST-2W FOSTER_FAMILY #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
-                "SE-FIRST-2W PLAN #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
-                "SE-TWO-WORKERS CO_WORKER #1 2026-01-19 DEADLINE_STATE_OPEN overdue []",
-            }));
+  EXPECT_EQ(
+      Lines(Due(D(2026, 1, 20), true)),
+      (std::vector<std::string>{
+          "SE-FIRST-2W CHILD_CONVERSATION #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
+          "SE-FIRST-2W FOSTER_FAMILY #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
+          "SE-FIRST-2W PLAN #1 2026-01-19 DEADLINE_STATE_OPEN overdue [cw-anna]",
+          "SE-TWO-WORKERS CO_WORKER #1 2026-01-19 DEADLINE_STATE_OPEN overdue []",
+      }));
   // Before the placement: nothing.
   EXPECT_TRUE(Due(D(2026, 1, 4), true, 30).empty());
 }
@@ -341,8 +344,10 @@ TEST_F(SchedulingServiceTest, RepeatedRequestReturnsTheOriginalFollowUp) {
   Municipality();
   FosterPlacement(kCase, kPlacement);
   v1::RecordFollowUpResponse first, second;
-  ASSERT_TRUE(Record(kCase, v1::FOLLOW_UP_KIND_CHILD_CONVERSATION, D(2026, 1, 26), "same", &first).ok());
-  ASSERT_TRUE(Record(kCase, v1::FOLLOW_UP_KIND_CHILD_CONVERSATION, D(2026, 1, 26), "same", &second).ok());
+  ASSERT_TRUE(
+      Record(kCase, v1::FOLLOW_UP_KIND_CHILD_CONVERSATION, D(2026, 1, 26), "same", &first).ok());
+  ASSERT_TRUE(
+      Record(kCase, v1::FOLLOW_UP_KIND_CHILD_CONVERSATION, D(2026, 1, 26), "same", &second).ok());
   EXPECT_FALSE(first.follow_up_id().empty());
   EXPECT_EQ(first.follow_up_id(), second.follow_up_id());
   EXPECT_EQ(first.version(), 1u);
@@ -396,8 +401,8 @@ TEST_F(SchedulingServiceTest, ConfiguredRulesApplyFromTheirEffectiveDate) {
   EXPECT_EQ(co.version(), 1u);
   ASSERT_OK(upstream_->OpenCase(kCase, D(2026, 2, 2)));
   ASSERT_OK(upstream_->Assign(kCase, kAnna, cases::v1::CASEWORKER_ROLE_PRIMARY, D(2026, 2, 2)));
-  ASSERT_OK(upstream_->StartPlacement(kCase, kPlacement,
-                                      placements::v1::PLACEMENT_TYPE_CHILDRENS_HOME, D(2026, 2, 2)));
+  ASSERT_OK(upstream_->StartPlacement(
+      kCase, kPlacement, placements::v1::PLACEMENT_TYPE_CHILDRENS_HOME, D(2026, 2, 2)));
   EXPECT_EQ(Lines(OfCase(kCase, D(2026, 3, 2))),
             (std::vector<std::string>{
                 "PLAN-3M PLAN #1 2026-05-02 DEADLINE_STATE_OPEN [cw-anna]",

@@ -23,24 +23,24 @@ class Upstream {
   Upstream(eventlog::EventLog* log, projection::Engine* engine, std::string tenant)
       : log_(log), engine_(engine), tenant_(std::move(tenant)) {}
 
-  [[nodiscard]] Status RegisterMunicipality(CivilDate from, const std::vector<std::string>& presets);
+  [[nodiscard]] Status RegisterMunicipality(CivilDate from,
+                                            const std::vector<std::string>& presets);
   [[nodiscard]] Status RegisterCaseworker(const std::string& caseworker_id,
                                           const std::string& team_id, CivilDate on);
   [[nodiscard]] Status OpenCase(const std::string& case_id, CivilDate on,
                                 const std::string& team_id = "team-vest");
   [[nodiscard]] Status CloseCase(const std::string& case_id, CivilDate on);
-  [[nodiscard]] Status Assign(const std::string& case_id, const std::string& caseworker_id,
-                              cases::v1::CaseworkerRole role, CivilDate on,
-                              cases::v1::CoWorkerPurpose purpose = cases::v1::CO_WORKER_PURPOSE_UNSPECIFIED);
+  [[nodiscard]] Status Assign(
+      const std::string& case_id, const std::string& caseworker_id, cases::v1::CaseworkerRole role,
+      CivilDate on, cases::v1::CoWorkerPurpose purpose = cases::v1::CO_WORKER_PURPOSE_UNSPECIFIED);
   [[nodiscard]] Status ReceiveReport(const std::string& case_id, const std::string& report_id,
                                      Timestamp at);
   [[nodiscard]] Status AssessReport(const std::string& case_id, const std::string& report_id,
                                     Timestamp at);
-  [[nodiscard]] Status StartPlacement(const std::string& case_id,
-                                      const std::string& intervention_id,
-                                      placements::v1::PlacementType type, CivilDate start,
-                                      placements::v1::ConsentBasis consent =
-                                          placements::v1::CONSENT_BASIS_WITH_CONSENT);
+  [[nodiscard]] Status StartPlacement(
+      const std::string& case_id, const std::string& intervention_id,
+      placements::v1::PlacementType type, CivilDate start,
+      placements::v1::ConsentBasis consent = placements::v1::CONSENT_BASIS_WITH_CONSENT);
   // `last_day` is the intervention's last day.
   [[nodiscard]] Status EndIntervention(const std::string& case_id,
                                        const std::string& intervention_id, CivilDate last_day);

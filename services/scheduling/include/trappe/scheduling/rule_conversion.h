@@ -25,8 +25,8 @@ namespace trappe::scheduling {
     const v1::FollowUpRuleSet& set, std::string_view field);
 
 // Rules as one wire rule set named `name`.
-[[nodiscard]] Result<v1::FollowUpRuleSet> RuleSetToProto(std::string_view name,
-                                                         const std::vector<rules::FollowUpRule>& rules);
+[[nodiscard]] Result<v1::FollowUpRuleSet> RuleSetToProto(
+    std::string_view name, const std::vector<rules::FollowUpRule>& rules);
 
 // A preset ("barnets-lov", "sverigesmodel") as a wire rule set; NOT_FOUND when unknown.
 [[nodiscard]] Result<v1::FollowUpRuleSet> PresetRuleSet(std::string_view name);
