@@ -4,6 +4,8 @@
 // primary 100%, co-worker 50%; target 120 x FTE). Loads are in millipoints (1000 = 1 point).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "case_events.h"
 #include "trappe/common/status_grpc.h"
 #include "trappe/service/convert.h"
@@ -11,6 +13,10 @@
 #include "trappe/testing/status_matchers.h"
 #include "trappe/workload/module.h"
 #include "trappe/workload/v1/service.grpc.pb.h"
+
+#ifdef TRAPPE_TEST_WITH_SCHEDULING
+#include "trappe/scheduling/rule_conversion.h"
+#endif
 
 namespace trappe::workload {
 namespace {
@@ -417,6 +423,194 @@ TEST_F(WorkloadServiceTest, CheckCapacityWarnsAboveTheTarget) {
   EXPECT_EQ(out.load_after_millipoints(), 13000);  // 3 + 10
   EXPECT_EQ(out.headroom_after_millipoints(), 83000);
   EXPECT_EQ(out.case_count_after(), 1);
+}
+
+// Every event of the org topic, in partition then offset order.
+std::vector<events::v1::EventEnvelope> OrgEvents(eventlog::EventLog& log) {
+  std::vector<events::v1::EventEnvelope> out;
+  const auto ends = log.EndOffsets(eventlog::kOrgEventsTopic).value();
+  for (size_t p = 0; p < ends.size(); ++p) {
+    if (ends[p] == 0) continue;
+    auto subscription =
+        log.Subscribe({{std::string(eventlog::kOrgEventsTopic), static_cast<int32_t>(p), 0}}).value();
+    int64_t read = 0;
+    while (read < ends[p]) {
+      auto records = subscription->Poll(1000, std::chrono::seconds(5)).value();
+      for (const auto& r : records) {
+        events::v1::EventEnvelope e;
+        EXPECT_TRUE(e.ParseFromString(r.value));
+        out.push_back(std::move(e));
+      }
+      read += static_cast<int64_t>(records.size());
+    }
+  }
+  return out;
+}
+
+TEST_F(WorkloadServiceTest, RegisteringAMunicipalityWritesThePresetsInFull) {
+  ASSERT_OK(Register());
+  std::vector<events::v1::EventEnvelope> events = OrgEvents(harness_.log());
+  ASSERT_EQ(events.size(), 1u);
+  const events::v1::EventEnvelope& e = events[0];
+  EXPECT_EQ(e.aggregate_type(), events::v1::AGGREGATE_TYPE_MUNICIPALITY);
+  EXPECT_EQ(e.aggregate_id(), kTenant);
+  ASSERT_TRUE(e.has_municipality_registered());
+  const v1::MunicipalityRegistered& m = e.municipality_registered();
+  EXPECT_EQ(m.municipality_code(), kTenant);
+  EXPECT_EQ(m.presets_size(), 4);
+  EXPECT_EQ(m.effective_from().year(), 2024);
+  // national-staircase: six steps, 1-3 prevention.
+  ASSERT_EQ(m.staircase().steps_size(), 6);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(m.staircase().steps(i).number(), i + 1);
+    EXPECT_EQ(m.staircase().steps(i).prevention(), i < 3);
+    EXPECT_FALSE(m.staircase().steps(i).name().empty());
+  }
+  EXPECT_EQ(m.staircase().steps(5).category(), pv1::STEP_CATEGORY_INSTITUTION_PLACEMENT);
+  // barnets-lov and sverigesmodel, rule by rule.
+  ASSERT_EQ(m.follow_up_rule_sets_size(), 2);
+  EXPECT_EQ(m.follow_up_rule_sets(0).name(), "barnets-lov");
+  EXPECT_EQ(m.follow_up_rule_sets(1).name(), "sverigesmodel");
+  std::set<std::string> ids;
+  for (const auto& r : m.follow_up_rule_sets(0).rules()) ids.insert(r.id());
+  EXPECT_EQ(ids, (std::set<std::string>{"UND-24H", "BFU-4M", "PLAN-3M", "FU-FIRST-3M", "TILSYN-6M"}));
+  for (const auto& r : m.follow_up_rule_sets(0).rules()) {
+    if (r.id() == "BFU-4M") {
+      EXPECT_EQ(r.trigger(), scheduling::v1::RULE_TRIGGER_INVESTIGATION_STARTED);
+      EXPECT_EQ(r.first_due().months(), 4);
+      EXPECT_EQ(r.track(), "INVESTIGATION");
+    }
+    if (r.id() == "PLAN-3M") {
+      EXPECT_EQ(r.first_due().months(), 3);
+      EXPECT_TRUE(r.has_first_due_without_consent());  // par. 47: due on the start date
+    }
+  }
+  // default-weights.
+  const v1::WeightTable& w = m.weight_table();
+  ASSERT_EQ(w.grade_points_size(), 3);
+  EXPECT_EQ(w.grade_points(0).points(), 4);
+  EXPECT_EQ(w.grade_points(1).points(), 6);
+  EXPECT_EQ(w.grade_points(2).points(), 10);
+  EXPECT_EQ(w.unassessed_grade(), cases::v1::CASE_GRADE_COMPLEX);
+  ASSERT_EQ(w.modifiers_size(), 3);
+  EXPECT_EQ(w.modifiers(0).kind(), v1::WEIGHT_MODIFIER_KIND_EARLY_PLACEMENT);
+  EXPECT_EQ(w.modifiers(0).period().months(), 12);
+  EXPECT_EQ(w.primary_share_bp(), 10000);
+  EXPECT_EQ(w.co_worker_share_bp(), 5000);
+  EXPECT_EQ(w.target_points_per_fte(), 120);
+  EXPECT_EQ(w.case_count_guidance_min(), 15);
+  EXPECT_EQ(w.case_count_warn_above(), 20);
+}
+
+#ifdef TRAPPE_TEST_WITH_SCHEDULING
+// The rule sets written at registration are exactly what the scheduling service writes for
+// the same presets (descriptions aside), and its reader accepts them.
+TEST_F(WorkloadServiceTest, TheRegisteredFollowUpRulesAreTheSchedulingServicesOwnWireForm) {
+  ASSERT_OK(Register());
+  const std::vector<events::v1::EventEnvelope> events = OrgEvents(harness_.log());
+  ASSERT_EQ(events.size(), 1u);
+  for (const auto& set : events[0].municipality_registered().follow_up_rule_sets()) {
+    ASSERT_OK(scheduling::RulesFromProto(set, "follow_up_rule_sets").status());
+    ASSERT_OK_AND_ASSIGN(const scheduling::v1::FollowUpRuleSet theirs, scheduling::PresetRuleSet(set.name()));
+    ASSERT_EQ(set.rules_size(), theirs.rules_size()) << set.name();
+    for (int k = 0; k < set.rules_size(); ++k) {
+      auto ours = set.rules(k);
+      auto expected = theirs.rules(k);
+      ours.clear_description();
+      expected.clear_description();
+      EXPECT_EQ(ours.SerializeAsString(), expected.SerializeAsString()) << set.name() << " " << ours.id();
+    }
+  }
+}
+#endif
+
+TEST_F(WorkloadServiceTest, UnknownOrIncompletePresetsAreRejectedAndWriteNothing) {
+  v1::RegisterMunicipalityRequest r;
+  r.set_tenant(kTenant);
+  r.set_request_id("register-bad");
+  r.set_actor("admin");
+  r.set_name("Herning Kommune");
+  r.add_presets("national-staircase");
+  r.add_presets("barnets-lov");
+  v1::RegisterMunicipalityResponse out;
+  EXPECT_STATUS(FromGrpcStatus(stub_->RegisterMunicipality(ServiceHarness::Context().get(), r, &out)),
+                StatusCode::kInvalidArgument, "weight table preset");
+  r.add_presets("heavy-weights");
+  EXPECT_STATUS(FromGrpcStatus(stub_->RegisterMunicipality(ServiceHarness::Context().get(), r, &out)),
+                StatusCode::kNotFound, "heavy-weights");
+  r.set_tenant("657");
+  EXPECT_STATUS(FromGrpcStatus(stub_->RegisterMunicipality(ServiceHarness::Context().get(), r, &out)),
+                StatusCode::kInvalidArgument, "tenant");
+  EXPECT_TRUE(OrgEvents(harness_.log()).empty());
+  // Nothing of an unregistered municipality can be created.
+  EXPECT_STATUS(CreateTeam("vest"), StatusCode::kNotFound, "not registered");
+}
+
+TEST_F(WorkloadServiceTest, ARepeatedRequestIdReturnsTheOriginalOutcomeAndWritesOnce) {
+  ASSERT_OK(Register());
+  v1::CreateTeamRequest r;
+  r.set_tenant(kTenant);
+  r.set_request_id("team-once");
+  r.set_actor("admin");
+  r.set_name("Team Nord");  // no id: the service assigns one
+  v1::CreateTeamResponse first, again;
+  ASSERT_OK(FromGrpcStatus(stub_->CreateTeam(ServiceHarness::Context().get(), r, &first)));
+  ASSERT_OK(FromGrpcStatus(stub_->CreateTeam(ServiceHarness::Context().get(), r, &again)));
+  EXPECT_FALSE(first.team_id().empty());
+  EXPECT_EQ(again.team_id(), first.team_id());
+  EXPECT_EQ(again.positions(0).offset(), first.positions(0).offset());
+  EXPECT_EQ(OrgEvents(harness_.log()).size(), 2u);
+}
+
+TEST_F(WorkloadServiceTest, ANewWeightTableAppliesFromItsDateOnly) {
+  RegisterOrganisation();
+  WriteMixedHistory();
+  CatchUp();
+  // From 2025-01-01 SIMPLE weighs 5 and investigations 3.
+  v1::GetWeightTableRequest get;
+  get.set_tenant(kTenant);
+  *get.mutable_as_of() = service::ToProtoDate(D("2024-06-01"));
+  v1::GetWeightTableResponse current;
+  ASSERT_OK(FromGrpcStatus(stub_->GetWeightTable(ServiceHarness::Context().get(), get, &current)));
+  EXPECT_EQ(current.version(), 0u);
+  v1::WeightTable table = current.weight_table();
+  table.mutable_grade_points(0)->set_points(5);
+  table.mutable_modifiers(2)->set_points(3);
+  v1::ConfigureWeightTableRequest configure;
+  configure.set_tenant(kTenant);
+  configure.set_request_id("weights-2025");
+  configure.set_actor("admin");
+  *configure.mutable_weight_table() = table;
+  *configure.mutable_effective_from() = service::ToProtoDate(D("2025-01-01"));
+  v1::ConfigureWeightTableResponse configured;
+  ASSERT_OK(FromGrpcStatus(stub_->ConfigureWeightTable(ServiceHarness::Context().get(), configure, &configured)));
+  EXPECT_EQ(configured.version(), 1u);
+  // bo's half of c2 (SIMPLE + first year): 3 in 2024, (5 + 2) / 2 = 3.5 in 2025.
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad bo, Load("bo", D("2024-12-31")));
+  EXPECT_EQ(bo.load_millipoints(), 3000);
+  ASSERT_OK_AND_ASSIGN(bo, Load("bo", D("2025-01-01")));
+  EXPECT_EQ(bo.load_millipoints(), 3500);
+  *get.mutable_as_of() = service::ToProtoDate(D("2025-02-01"));
+  ASSERT_OK(FromGrpcStatus(stub_->GetWeightTable(ServiceHarness::Context().get(), get, &current)));
+  EXPECT_EQ(current.version(), 1u);
+  EXPECT_EQ(current.effective_from().year(), 2025);
+  EXPECT_EQ(current.weight_table().grade_points(0).points(), 5);
+  // A table that names a grade twice is refused, naming the field.
+  table.mutable_grade_points(1)->set_grade(cases::v1::CASE_GRADE_SIMPLE);
+  *configure.mutable_weight_table() = table;
+  configure.set_request_id("weights-bad");
+  EXPECT_STATUS(FromGrpcStatus(stub_->ConfigureWeightTable(ServiceHarness::Context().get(), configure, &configured)),
+                StatusCode::kInvalidArgument, "weight_table.grade_points[1].grade");
+}
+
+TEST_F(WorkloadServiceTest, LoadsSurviveARestart) {
+  RegisterOrganisation();
+  WriteMixedHistory();
+  CatchUp();
+  ASSERT_OK(harness_.Restart());
+  Use(harness_);
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad anna, Load("anna", D("2024-05-15")));
+  EXPECT_EQ(anna.load_millipoints(), 28000);
 }
 
 }  // namespace
