@@ -34,9 +34,9 @@ constexpr int kChildren = 5000;
 constexpr uint32_t kSeed = 20260302;
 
 v1::Staircase Staircase() {
-  const char* names[] = {"Tidlig indsats i almenområdet", "Forebyggende indsatser",
+  const char* names[] = {"Tidlig indsats i almenområdet",   "Forebyggende indsatser",
                          "Hjemmebaserede foranstaltninger", "Anbringelse i slægt eller netværk",
-                         "Anbringelse i plejefamilie", "Anbringelse på institution"};
+                         "Anbringelse i plejefamilie",      "Anbringelse på institution"};
   v1::Staircase s;
   for (int i = 0; i < 6; ++i) {
     v1::StaircaseStep* step = s.add_steps();
@@ -98,8 +98,9 @@ void GenerateChild(int index, std::mt19937& rng, History& history) {
   }();
   const std::string child_id = "10000000-0000-4000-8000-" + case_id.substr(24);
   const CivilDate end_of_history = CivilDate::FromYmd(2025, 12, 31).value();
-  CivilDate date = CivilDate::FromYmd(2016, 1, 1).value().AddDays(
-      std::uniform_int_distribution<int>(0, 9 * 365)(rng));
+  CivilDate date = CivilDate::FromYmd(2016, 1, 1)
+                       .value()
+                       .AddDays(std::uniform_int_distribution<int>(0, 9 * 365)(rng));
 
   EventEnvelope opened;
   opened.set_aggregate_type(events::v1::AGGREGATE_TYPE_CASE);
@@ -170,8 +171,9 @@ void GenerateChild(int index, std::mt19937& rng, History& history) {
     e->set_intervention_id(id);
     e->set_case_id(case_id);
     *e->mutable_end_date() = service::ToProtoDate(end.AddDays(-1));  // its last day
-    e->set_reason(next == 0 ? v1::END_REASON_PURPOSE_ACHIEVED
-                            : next < step ? v1::END_REASON_STEPPED_DOWN : v1::END_REASON_STEPPED_UP);
+    e->set_reason(next == 0     ? v1::END_REASON_PURPOSE_ACHIEVED
+                  : next < step ? v1::END_REASON_STEPPED_DOWN
+                                : v1::END_REASON_STEPPED_UP);
     e->set_destination(next == 0 ? v1::DESTINATION_HOME : v1::DESTINATION_STEP);
     e->set_destination_step_number(next);
     history.Add(ended, ++version);
@@ -208,7 +210,8 @@ class Municipality {
     EventEnvelope registered;
     registered.set_aggregate_type(events::v1::AGGREGATE_TYPE_MUNICIPALITY);
     registered.set_aggregate_id(kTenant);
-    *registered.mutable_effective_date() = service::ToProtoDate(CivilDate::FromYmd(2015, 1, 1).value());
+    *registered.mutable_effective_date() =
+        service::ToProtoDate(CivilDate::FromYmd(2015, 1, 1).value());
     registered.mutable_municipality_registered()->set_municipality_code(kTenant);
     *registered.mutable_municipality_registered()->mutable_staircase() = Staircase();
     *registered.mutable_municipality_registered()->mutable_effective_from() =
@@ -220,11 +223,10 @@ class Municipality {
     events_ = history.events();
 
     std::filesystem::create_directories(dir_ / "placements");
-    module_ = OpenPlacementsModule({.log = log_.get(),
-                                    .clock = &clock_,
-                                    .ids = &ids_,
-                                    .data_dir = dir_ / "placements"})
-                  .value();
+    module_ =
+        OpenPlacementsModule(
+            {.log = log_.get(), .clock = &clock_, .ids = &ids_, .data_dir = dir_ / "placements"})
+            .value();
     module_->runtime().StartCatchUp(nullptr);
     if (!module_->runtime()
              .WaitUntilReady(std::chrono::steady_clock::now() + std::chrono::minutes(10))

@@ -85,8 +85,7 @@ Status CheckKindFitsStep(bool placement, const v1::StaircaseStep& step) {
 
 Result<store::CaseRecord> OpenCase(const projection::ReadView& view, std::string_view tenant,
                                    std::string_view case_id, bool allow_closed = false) {
-  TRAPPE_ASSIGN_OR_RETURN(std::optional<store::CaseRecord> record,
-                          LoadCase(view, tenant, case_id));
+  TRAPPE_ASSIGN_OR_RETURN(std::optional<store::CaseRecord> record, LoadCase(view, tenant, case_id));
   if (!record || !record->opened()) {
     return NotFound("case " + std::string(case_id) + " not found");
   }
@@ -117,7 +116,10 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
  public:
   PlacementServiceImpl(const service::ModuleContext& context, projection::Engine* engine,
                        service::ServiceRuntime* runtime, service::CommandRunner* runner)
-      : clock_(context.clock), ids_(context.ids), engine_(engine), runtime_(runtime),
+      : clock_(context.clock),
+        ids_(context.ids),
+        engine_(engine),
+        runtime_(runtime),
         runner_(runner) {}
 
   grpc::Status ConfigureStaircase(grpc::ServerContext*, const v1::ConfigureStaircaseRequest* r,
@@ -243,9 +245,9 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     if (IsSet(r.planned_end_date())) {
       TRAPPE_ASSIGN_OR_RETURN(planned_end, ToCivilDate(r.planned_end_date(), "planned_end_date"));
       if (*planned_end <= start) {
-        return InvalidArgument("planned_end_date", planned_end->ToString() +
-                                                       " is not after start_date " +
-                                                       start.ToString());
+        return InvalidArgument(
+            "planned_end_date",
+            planned_end->ToString() + " is not after start_date " + start.ToString());
       }
     } else if (!placement) {
       return InvalidArgument("planned_end_date",
@@ -274,34 +276,35 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
         const service::CommandOutcome outcome,
         runner_->Run(meta, "case:" + case_id,
                      [&](const projection::ReadView& view) -> Result<Decision> {
-          TRAPPE_ASSIGN_OR_RETURN(const store::CaseRecord record,
-                                  OpenCase(view, tenant, case_id));
-          TRAPPE_ASSIGN_OR_RETURN(const auto versions, LoadStaircases(view, tenant));
-          TRAPPE_ASSIGN_OR_RETURN(const v1::StaircaseStep step,
-                                  StepInForce(versions, r.step_number(), start));
-          TRAPPE_RETURN_IF_ERROR(CheckKindFitsStep(placement, step));
-          if (placement) TRAPPE_RETURN_IF_ERROR(CheckNoOtherPlacement(view, tenant, record, start));
+                       TRAPPE_ASSIGN_OR_RETURN(const store::CaseRecord record,
+                                               OpenCase(view, tenant, case_id));
+                       TRAPPE_ASSIGN_OR_RETURN(const auto versions, LoadStaircases(view, tenant));
+                       TRAPPE_ASSIGN_OR_RETURN(const v1::StaircaseStep step,
+                                               StepInForce(versions, r.step_number(), start));
+                       TRAPPE_RETURN_IF_ERROR(CheckKindFitsStep(placement, step));
+                       if (placement)
+                         TRAPPE_RETURN_IF_ERROR(CheckNoOtherPlacement(view, tenant, record, start));
 
-          const std::string id = ids_->NewId();
-          Decision decision{.current_version = 0};
-          EventEnvelope& event = decision.events.emplace_back(
-              CaseEvent(events::v1::AGGREGATE_TYPE_INTERVENTION, id, case_id, start));
-          auto* p = event.mutable_intervention_started();
-          p->set_intervention_id(id);
-          p->set_case_id(case_id);
-          p->set_child_id(record.child_id());
-          p->set_step_number(r.step_number());
-          *p->mutable_kind() = r.kind();
-          *p->mutable_provider() = r.provider();
-          *p->mutable_start_date() = ToProtoDate(start);
-          if (planned_end) *p->mutable_planned_end_date() = ToProtoDate(*planned_end);
-          p->set_intensive(r.intensive());
-          p->set_monthly_cost_oere(r.monthly_cost_oere());
-          p->set_consent_basis(r.consent_basis());
-          p->set_purpose(r.purpose());
-          *p->mutable_step() = step;
-          return decision;
-        }));
+                       const std::string id = ids_->NewId();
+                       Decision decision{.current_version = 0};
+                       EventEnvelope& event = decision.events.emplace_back(
+                           CaseEvent(events::v1::AGGREGATE_TYPE_INTERVENTION, id, case_id, start));
+                       auto* p = event.mutable_intervention_started();
+                       p->set_intervention_id(id);
+                       p->set_case_id(case_id);
+                       p->set_child_id(record.child_id());
+                       p->set_step_number(r.step_number());
+                       *p->mutable_kind() = r.kind();
+                       *p->mutable_provider() = r.provider();
+                       *p->mutable_start_date() = ToProtoDate(start);
+                       if (planned_end) *p->mutable_planned_end_date() = ToProtoDate(*planned_end);
+                       p->set_intensive(r.intensive());
+                       p->set_monthly_cost_oere(r.monthly_cost_oere());
+                       p->set_consent_basis(r.consent_basis());
+                       p->set_purpose(r.purpose());
+                       *p->mutable_step() = step;
+                       return decision;
+                     }));
     service::AppendPositions(outcome.positions, out->mutable_positions());
     out->set_version(outcome.version);
     out->set_intervention_id(outcome.aggregate_id);
@@ -331,8 +334,8 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
         if (iv.has_ended() && DateOf(iv.ended().end_date()) < start) continue;  // its last day
         return FailedPrecondition("the child already has a placement (" +
                                   iv.started().intervention_id() + ", from " +
-                                  DateOf(iv.started().start_date()).ToString() +
-                                  ") on " + start.ToString() + "; end it first");
+                                  DateOf(iv.started().start_date()).ToString() + ") on " +
+                                  start.ToString() + "; end it first");
       }
     }
     return Status::Ok();
@@ -384,59 +387,61 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
 
     TRAPPE_ASSIGN_OR_RETURN(
         const service::CommandOutcome outcome,
-        runner_->Run(meta, "case:" + case_id,
-                     [&](const projection::ReadView& view) -> Result<Decision> {
-          TRAPPE_ASSIGN_OR_RETURN(store::CaseRecord record, OpenCase(view, tenant, case_id));
-          store::InterventionRecord* iv = FindIntervention(record, r.intervention_id());
-          if (iv == nullptr) return NotFound("intervention " + r.intervention_id() + " not found");
-          if (iv->has_ended()) {
-            return FailedPrecondition("intervention " + r.intervention_id() + " ended on " +
-                                      DateOf(iv->ended().end_date()).ToString());
-          }
-          const CivilDate start = DateOf(iv->started().start_date());
-          if (effective < start) {
-            return InvalidArgument("effective_date", effective.ToString() +
-                                                         " is before the intervention's start " +
-                                                         start.ToString());
-          }
-          if (planned_end && *planned_end <= start) {
-            return InvalidArgument("planned_end_date", planned_end->ToString() +
-                                                           " is not after the start " +
-                                                           start.ToString());
-          }
-          const bool has_planned_end = planned_end || IsSet(iv->started().planned_end_date()) ||
-                                       std::any_of(iv->changes().begin(), iv->changes().end(),
-                                                   [](const auto& c) {
-                                                     return IsSet(c.planned_end_date());
-                                                   });
-          if (r.has_intensive() && r.intensive() && !has_planned_end) {
-            return InvalidArgument("planned_end_date",
-                                   "is required for an intensive, time-limited placement");
-          }
-          Decision decision{.current_version = iv->version()};
-          EventEnvelope& event = decision.events.emplace_back(CaseEvent(
-              events::v1::AGGREGATE_TYPE_INTERVENTION, r.intervention_id(), case_id, effective));
-          auto* p = event.mutable_intervention_changed();
-          p->set_intervention_id(r.intervention_id());
-          p->set_case_id(case_id);
-          if (r.has_step_number()) {
-            TRAPPE_ASSIGN_OR_RETURN(const auto versions, LoadStaircases(view, tenant));
-            TRAPPE_ASSIGN_OR_RETURN(const v1::StaircaseStep step,
-                                    StepInForce(versions, r.step_number(), effective));
-            TRAPPE_RETURN_IF_ERROR(CheckKindFitsStep(
-                iv->started().kind().kind_case() == v1::InterventionKind::kPlacement, step));
-            p->set_step_number(r.step_number());
-            *p->mutable_step() = step;
-          }
-          if (r.has_provider()) *p->mutable_provider() = r.provider();
-          if (r.has_monthly_cost_oere()) p->set_monthly_cost_oere(r.monthly_cost_oere());
-          if (planned_end) *p->mutable_planned_end_date() = ToProtoDate(*planned_end);
-          if (r.has_intensive()) p->set_intensive(r.intensive());
-          p->set_consent_basis(r.consent_basis());
-          *p->mutable_effective_date() = ToProtoDate(effective);
-          p->set_reason(r.reason());
-          return decision;
-        }));
+        runner_->Run(
+            meta, "case:" + case_id, [&](const projection::ReadView& view) -> Result<Decision> {
+              TRAPPE_ASSIGN_OR_RETURN(store::CaseRecord record, OpenCase(view, tenant, case_id));
+              store::InterventionRecord* iv = FindIntervention(record, r.intervention_id());
+              if (iv == nullptr)
+                return NotFound("intervention " + r.intervention_id() + " not found");
+              if (iv->has_ended()) {
+                return FailedPrecondition("intervention " + r.intervention_id() + " ended on " +
+                                          DateOf(iv->ended().end_date()).ToString());
+              }
+              const CivilDate start = DateOf(iv->started().start_date());
+              if (effective < start) {
+                return InvalidArgument("effective_date",
+                                       effective.ToString() +
+                                           " is before the intervention's start " +
+                                           start.ToString());
+              }
+              if (planned_end && *planned_end <= start) {
+                return InvalidArgument(
+                    "planned_end_date",
+                    planned_end->ToString() + " is not after the start " + start.ToString());
+              }
+              const bool has_planned_end =
+                  planned_end || IsSet(iv->started().planned_end_date()) ||
+                  std::any_of(iv->changes().begin(), iv->changes().end(),
+                              [](const auto& c) { return IsSet(c.planned_end_date()); });
+              if (r.has_intensive() && r.intensive() && !has_planned_end) {
+                return InvalidArgument("planned_end_date",
+                                       "is required for an intensive, time-limited placement");
+              }
+              Decision decision{.current_version = iv->version()};
+              EventEnvelope& event =
+                  decision.events.emplace_back(CaseEvent(events::v1::AGGREGATE_TYPE_INTERVENTION,
+                                                         r.intervention_id(), case_id, effective));
+              auto* p = event.mutable_intervention_changed();
+              p->set_intervention_id(r.intervention_id());
+              p->set_case_id(case_id);
+              if (r.has_step_number()) {
+                TRAPPE_ASSIGN_OR_RETURN(const auto versions, LoadStaircases(view, tenant));
+                TRAPPE_ASSIGN_OR_RETURN(const v1::StaircaseStep step,
+                                        StepInForce(versions, r.step_number(), effective));
+                TRAPPE_RETURN_IF_ERROR(CheckKindFitsStep(
+                    iv->started().kind().kind_case() == v1::InterventionKind::kPlacement, step));
+                p->set_step_number(r.step_number());
+                *p->mutable_step() = step;
+              }
+              if (r.has_provider()) *p->mutable_provider() = r.provider();
+              if (r.has_monthly_cost_oere()) p->set_monthly_cost_oere(r.monthly_cost_oere());
+              if (planned_end) *p->mutable_planned_end_date() = ToProtoDate(*planned_end);
+              if (r.has_intensive()) p->set_intensive(r.intensive());
+              p->set_consent_basis(r.consent_basis());
+              *p->mutable_effective_date() = ToProtoDate(effective);
+              p->set_reason(r.reason());
+              return decision;
+            }));
     service::AppendPositions(outcome.positions, out->mutable_positions());
     out->set_version(outcome.version);
     return Status::Ok();
@@ -454,7 +459,8 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
       return InvalidArgument("reason", "is required");
     }
     TRAPPE_RETURN_IF_ERROR(ValidateOptionalText(r.reason_text(), "reason_text"));
-    if (r.destination() == v1::DESTINATION_UNSPECIFIED || !v1::Destination_IsValid(r.destination())) {
+    if (r.destination() == v1::DESTINATION_UNSPECIFIED ||
+        !v1::Destination_IsValid(r.destination())) {
       return InvalidArgument("destination", "is required");
     }
     if (r.destination() == v1::DESTINATION_STEP && r.destination_step_number() < 1) {
@@ -470,36 +476,38 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
 
     TRAPPE_ASSIGN_OR_RETURN(
         const service::CommandOutcome outcome,
-        runner_->Run(meta, "case:" + case_id,
-                     [&](const projection::ReadView& view) -> Result<Decision> {
-          // Ending what a closed case left running is allowed: it tidies the record.
-          TRAPPE_ASSIGN_OR_RETURN(store::CaseRecord record,
-                                  OpenCase(view, tenant, case_id, /*allow_closed=*/true));
-          store::InterventionRecord* iv = FindIntervention(record, r.intervention_id());
-          if (iv == nullptr) return NotFound("intervention " + r.intervention_id() + " not found");
-          if (iv->has_ended()) {
-            return FailedPrecondition("intervention " + r.intervention_id() + " already ended on " +
-                                      DateOf(iv->ended().end_date()).ToString());
-          }
-          const CivilDate start = DateOf(iv->started().start_date());
-          if (end < start) {
-            return InvalidArgument("end_date", end.ToString() +
-                                                   " is before the intervention's start " +
-                                                   start.ToString());
-          }
-          Decision decision{.current_version = iv->version()};
-          EventEnvelope& event = decision.events.emplace_back(CaseEvent(
-              events::v1::AGGREGATE_TYPE_INTERVENTION, r.intervention_id(), case_id, end));
-          auto* p = event.mutable_intervention_ended();
-          p->set_intervention_id(r.intervention_id());
-          p->set_case_id(case_id);
-          *p->mutable_end_date() = ToProtoDate(end);
-          p->set_reason(r.reason());
-          p->set_reason_text(r.reason_text());
-          p->set_destination(r.destination());
-          p->set_destination_step_number(r.destination_step_number());
-          return decision;
-        }));
+        runner_->Run(
+            meta, "case:" + case_id, [&](const projection::ReadView& view) -> Result<Decision> {
+              // Ending what a closed case left running is allowed: it tidies the record.
+              TRAPPE_ASSIGN_OR_RETURN(store::CaseRecord record,
+                                      OpenCase(view, tenant, case_id, /*allow_closed=*/true));
+              store::InterventionRecord* iv = FindIntervention(record, r.intervention_id());
+              if (iv == nullptr)
+                return NotFound("intervention " + r.intervention_id() + " not found");
+              if (iv->has_ended()) {
+                return FailedPrecondition("intervention " + r.intervention_id() +
+                                          " already ended on " +
+                                          DateOf(iv->ended().end_date()).ToString());
+              }
+              const CivilDate start = DateOf(iv->started().start_date());
+              if (end < start) {
+                return InvalidArgument(
+                    "end_date",
+                    end.ToString() + " is before the intervention's start " + start.ToString());
+              }
+              Decision decision{.current_version = iv->version()};
+              EventEnvelope& event = decision.events.emplace_back(CaseEvent(
+                  events::v1::AGGREGATE_TYPE_INTERVENTION, r.intervention_id(), case_id, end));
+              auto* p = event.mutable_intervention_ended();
+              p->set_intervention_id(r.intervention_id());
+              p->set_case_id(case_id);
+              *p->mutable_end_date() = ToProtoDate(end);
+              p->set_reason(r.reason());
+              p->set_reason_text(r.reason_text());
+              p->set_destination(r.destination());
+              p->set_destination_step_number(r.destination_step_number());
+              return decision;
+            }));
     service::AppendPositions(outcome.positions, out->mutable_positions());
     out->set_version(outcome.version);
     return Status::Ok();
@@ -516,33 +524,33 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
                             ToCivilDateOr(r.approved_on(), "approved_on", today));
     TRAPPE_RETURN_IF_ERROR(service::ValidateNotFuture(approved, today, "approved_on"));
     for (int i = 0; i < r.intervention_ids_size(); ++i) {
-      TRAPPE_RETURN_IF_ERROR(service::ValidateId(
-          r.intervention_ids(i), "intervention_ids[" + std::to_string(i) + "]"));
+      TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.intervention_ids(i),
+                                                 "intervention_ids[" + std::to_string(i) + "]"));
     }
     TRAPPE_RETURN_IF_ERROR(ValidateOptionalText(r.note(), "note"));
     const std::string tenant = r.tenant();
     const std::string case_id = r.case_id();
     TRAPPE_ASSIGN_OR_RETURN(
         const service::CommandOutcome outcome,
-        runner_->Run(meta, "case:" + case_id,
-                     [&](const projection::ReadView& view) -> Result<Decision> {
-          TRAPPE_ASSIGN_OR_RETURN(store::CaseRecord record, OpenCase(view, tenant, case_id));
-          for (const std::string& id : r.intervention_ids()) {
-            if (FindIntervention(record, id) == nullptr) {
-              return NotFound("intervention " + id + " is not an intervention of case " +
-                              case_id);
-            }
-          }
-          Decision decision{.current_version = record.plan_version()};
-          EventEnvelope& event = decision.events.emplace_back(
-              CaseEvent(events::v1::AGGREGATE_TYPE_CHILD_PLAN, case_id, case_id, approved));
-          auto* p = event.mutable_child_plan_approved();
-          p->set_case_id(case_id);
-          *p->mutable_approved_on() = ToProtoDate(approved);
-          *p->mutable_intervention_ids() = r.intervention_ids();
-          p->set_note(r.note());
-          return decision;
-        }));
+        runner_->Run(
+            meta, "case:" + case_id, [&](const projection::ReadView& view) -> Result<Decision> {
+              TRAPPE_ASSIGN_OR_RETURN(store::CaseRecord record, OpenCase(view, tenant, case_id));
+              for (const std::string& id : r.intervention_ids()) {
+                if (FindIntervention(record, id) == nullptr) {
+                  return NotFound("intervention " + id + " is not an intervention of case " +
+                                  case_id);
+                }
+              }
+              Decision decision{.current_version = record.plan_version()};
+              EventEnvelope& event = decision.events.emplace_back(
+                  CaseEvent(events::v1::AGGREGATE_TYPE_CHILD_PLAN, case_id, case_id, approved));
+              auto* p = event.mutable_child_plan_approved();
+              p->set_case_id(case_id);
+              *p->mutable_approved_on() = ToProtoDate(approved);
+              *p->mutable_intervention_ids() = r.intervention_ids();
+              p->set_note(r.note());
+              return decision;
+            }));
     service::AppendPositions(outcome.positions, out->mutable_positions());
     out->set_version(outcome.version);
     return Status::Ok();
@@ -581,9 +589,11 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     }
     std::vector<InterventionFacts> facts = case_facts.facts;
     std::sort(facts.begin(), facts.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.rules().started_on, a.rules().id) < std::tie(b.rules().started_on, b.rules().id);
+      return std::tie(a.rules().started_on, a.rules().id) <
+             std::tie(b.rules().started_on, b.rules().id);
     });
-    for (const InterventionFacts& f : facts) *out->add_interventions() = ToApiIntervention(f, as_of);
+    for (const InterventionFacts& f : facts)
+      *out->add_interventions() = ToApiIntervention(f, as_of);
     return Status::Ok();
   }
 
@@ -597,8 +607,8 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     const store::StaircaseVersion* in_force = StaircaseOn(versions, as_of);
     if (in_force == nullptr) return NotFound("municipality " + r.tenant() + " is not registered");
     DistributionBuilder builder(as_of, r.team_id());
-    TRAPPE_RETURN_IF_ERROR(ForEachCase(*view, r.tenant(),
-                                       [&](const store::CaseRecord& record) { builder.Add(record); }));
+    TRAPPE_RETURN_IF_ERROR(ForEachCase(
+        *view, r.tenant(), [&](const store::CaseRecord& record) { builder.Add(record); }));
     *out->mutable_as_of() = ToProtoDate(as_of);
     for (v1::StepCount& step : builder.Finish(in_force->staircase())) {
       *out->add_steps() = std::move(step);
@@ -615,8 +625,8 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     TRAPPE_ASSIGN_OR_RETURN(const CivilDate last,
                             ToCivilDate(r.period().end_date(), "period.end_date"));
     if (last < first) {
-      return InvalidArgument("period.end_date", last.ToString() + " is before period.start_date " +
-                                                    first.ToString());
+      return InvalidArgument("period.end_date",
+                             last.ToString() + " is before period.start_date " + first.ToString());
     }
     if (!r.team_id().empty()) TRAPPE_RETURN_IF_ERROR(service::ValidateText(r.team_id(), "team_id"));
     KeyFiguresBuilder builder(first, last, r.team_id());
@@ -726,8 +736,7 @@ Result<std::unique_ptr<service::ServiceModule>> OpenPlacementsModule(
       std::unique_ptr<projection::Engine> engine,
       projection::Engine::Open(context.log, std::make_shared<PlacementsProjection>(),
                                {.directory = (context.data_dir / "projection").string()}));
-  return std::unique_ptr<service::ServiceModule>(
-      new PlacementsModule(context, std::move(engine)));
+  return std::unique_ptr<service::ServiceModule>(new PlacementsModule(context, std::move(engine)));
 }
 
 }  // namespace trappe::placements

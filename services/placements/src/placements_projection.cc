@@ -1,8 +1,8 @@
 #include "placements_projection.h"
 
-#include <algorithm>
-
 #include <google/protobuf/arena.h>
+
+#include <algorithm>
 
 #include "trappe/common/log.h"
 #include "trappe/events/headers.h"
@@ -107,8 +107,7 @@ Status ApplyCaseEvent(const EventEnvelope& e, ApplyContext& context) {
       *toggle->mutable_date() = DateOr(e.case_reopened().reopened_on(), e);
       toggle->set_open(true);
       break;
-    default:
-      return Status::Ok();
+    default: return Status::Ok();
   }
   return PutCase(context, e.tenant(), record);
 }
@@ -126,9 +125,8 @@ Status ApplyOwnCaseEvent(const projection::Event& event, ApplyContext& context) 
       }
       iv->set_version(e.aggregate_version());
       if (record.child_id().empty()) record.set_child_id(iv->started().child_id());
-      TRAPPE_RETURN_IF_ERROR(context.Put(kInterventionsFamily,
-                                         InterventionKey(e.tenant(), e.aggregate_id()),
-                                         e.case_id()));
+      TRAPPE_RETURN_IF_ERROR(context.Put(
+          kInterventionsFamily, InterventionKey(e.tenant(), e.aggregate_id()), e.case_id()));
       break;
     }
     case EventEnvelope::kInterventionChanged: {
@@ -162,8 +160,7 @@ Status ApplyOwnCaseEvent(const projection::Event& event, ApplyContext& context) 
       record.set_plan_version(e.aggregate_version());
       *record.mutable_plan_approved_on() = DateOr(e.child_plan_approved().approved_on(), e);
       break;
-    default:
-      return Status::Ok();
+    default: return Status::Ok();
   }
   return PutCase(context, e.tenant(), record);
 }
@@ -210,8 +207,8 @@ Status PlacementsProjection::Apply(const projection::Event& event, ApplyContext&
     case EventEnvelope::kStaircaseConfigured: {
       TRAPPE_RETURN_IF_ERROR(service::IndexRequest(context, kRequestsFamily, event));
       const auto& p = e.staircase_configured();
-      TRAPPE_RETURN_IF_ERROR(PutStaircase(context, e, p.staircase(), p.effective_from(),
-                                          e.aggregate_version()));
+      TRAPPE_RETURN_IF_ERROR(
+          PutStaircase(context, e, p.staircase(), p.effective_from(), e.aggregate_version()));
       return context.Put(kStaircasesFamily, StaircaseVersionKey(e.tenant()),
                          projection::EncodeInt64(static_cast<int64_t>(e.aggregate_version())));
     }
@@ -226,8 +223,7 @@ Status PlacementsProjection::Apply(const projection::Event& event, ApplyContext&
     case EventEnvelope::kChildPlanApproved:
       if (e.case_id().empty()) return Status::Ok();
       return ApplyOwnCaseEvent(event, context);
-    default:
-      return Status::Ok();
+    default: return Status::Ok();
   }
 }
 
@@ -261,15 +257,14 @@ Result<std::optional<std::string>> CaseOfIntervention(const projection::ReadView
 }
 
 Result<std::vector<std::string>> CasesOfChild(const projection::ReadView& view,
-                                              std::string_view tenant,
-                                              std::string_view child_id) {
+                                              std::string_view tenant, std::string_view child_id) {
   std::vector<std::string> cases;
   const std::string prefix = projection::TenantKey(tenant, {child_id}) + "/";
-  TRAPPE_RETURN_IF_ERROR(view.Scan(kChildrenFamily, prefix,
-                                   [&](std::string_view key, std::string_view) {
-                                     cases.emplace_back(key.substr(prefix.size()));
-                                     return true;
-                                   }));
+  TRAPPE_RETURN_IF_ERROR(
+      view.Scan(kChildrenFamily, prefix, [&](std::string_view key, std::string_view) {
+        cases.emplace_back(key.substr(prefix.size()));
+        return true;
+      }));
   return cases;
 }
 
@@ -277,15 +272,14 @@ Result<std::vector<store::StaircaseVersion>> LoadStaircases(const projection::Re
                                                             std::string_view tenant) {
   std::vector<store::StaircaseVersion> versions;
   Status decode;
-  TRAPPE_RETURN_IF_ERROR(view.Scan(kStaircasesFamily, StaircasePrefix(tenant),
-                                   [&](std::string_view, std::string_view value) {
-                                     if (!versions.emplace_back().ParseFromArray(value.data(),
-                                                                    static_cast<int>(value.size()))) {
-                                       decode = DataLoss("undecodable staircase record");
-                                       return false;
-                                     }
-                                     return true;
-                                   }));
+  TRAPPE_RETURN_IF_ERROR(view.Scan(
+      kStaircasesFamily, StaircasePrefix(tenant), [&](std::string_view, std::string_view value) {
+        if (!versions.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          decode = DataLoss("undecodable staircase record");
+          return false;
+        }
+        return true;
+      }));
   TRAPPE_RETURN_IF_ERROR(decode);
   return versions;  // keys sort by ISO date
 }
@@ -308,20 +302,18 @@ Status ForEachCase(const projection::ReadView& view, std::string_view tenant,
   options.initial_block_size = block.size();
   google::protobuf::Arena arena(options);
   Status decode;
-  TRAPPE_RETURN_IF_ERROR(view.Scan(kCasesFamily, projection::TenantPrefix(tenant),
-                                   [&](std::string_view, std::string_view value) {
-                                     auto* record =
-                                         google::protobuf::Arena::CreateMessage<store::CaseRecord>(
-                                             &arena);
-                                     if (!record->ParseFromArray(value.data(),
-                                                                 static_cast<int>(value.size()))) {
-                                       decode = DataLoss("undecodable case record");
-                                       return false;
-                                     }
-                                     fn(*record);
-                                     arena.Reset();
-                                     return true;
-                                   }));
+  TRAPPE_RETURN_IF_ERROR(
+      view.Scan(kCasesFamily, projection::TenantPrefix(tenant),
+                [&](std::string_view, std::string_view value) {
+                  auto* record = google::protobuf::Arena::CreateMessage<store::CaseRecord>(&arena);
+                  if (!record->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                    decode = DataLoss("undecodable case record");
+                    return false;
+                  }
+                  fn(*record);
+                  arena.Reset();
+                  return true;
+                }));
   return decode;
 }
 

@@ -13,12 +13,9 @@ CivilDate DateOf(const common::v1::Date& date) {
 
 rules::ConsentBasis ToRulesConsent(v1::ConsentBasis consent) {
   switch (consent) {
-    case v1::CONSENT_BASIS_WITH_CONSENT:
-      return rules::ConsentBasis::kWithConsent;
-    case v1::CONSENT_BASIS_WITHOUT_CONSENT:
-      return rules::ConsentBasis::kWithoutConsent;
-    default:
-      return rules::ConsentBasis::kNotApplicable;
+    case v1::CONSENT_BASIS_WITH_CONSENT: return rules::ConsentBasis::kWithConsent;
+    case v1::CONSENT_BASIS_WITHOUT_CONSENT: return rules::ConsentBasis::kWithoutConsent;
+    default: return rules::ConsentBasis::kNotApplicable;
   }
 }
 
@@ -95,26 +92,17 @@ std::optional<rules::InterventionKind> ToRulesKind(const v1::InterventionKind& k
       return K::kSupportingIntervention;
     case v1::InterventionKind::kPlacement:
       switch (kind.placement()) {
-        case v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY:
-          return K::kNetworkFosterFamily;
-        case v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY:
-          return K::kGeneralFosterFamily;
-        case v1::PLACEMENT_TYPE_REINFORCED_FOSTER_FAMILY:
-          return K::kReinforcedFosterFamily;
-        case v1::PLACEMENT_TYPE_SPECIALISED_FOSTER_FAMILY:
-          return K::kSpecialisedFosterFamily;
-        case v1::PLACEMENT_TYPE_OWN_ROOM:
-          return K::kOwnRoomOrDormitory;
+        case v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY: return K::kNetworkFosterFamily;
+        case v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY: return K::kGeneralFosterFamily;
+        case v1::PLACEMENT_TYPE_REINFORCED_FOSTER_FAMILY: return K::kReinforcedFosterFamily;
+        case v1::PLACEMENT_TYPE_SPECIALISED_FOSTER_FAMILY: return K::kSpecialisedFosterFamily;
+        case v1::PLACEMENT_TYPE_OWN_ROOM: return K::kOwnRoomOrDormitory;
         case v1::PLACEMENT_TYPE_CHILDRENS_HOME:
-        case v1::PLACEMENT_TYPE_OPHOLDSSTED:
-          return K::kChildrensHome;
-        case v1::PLACEMENT_TYPE_BOARDING_SCHOOL:
-          return K::kBoardingSchool;
-        default:
-          return std::nullopt;
+        case v1::PLACEMENT_TYPE_OPHOLDSSTED: return K::kChildrensHome;
+        case v1::PLACEMENT_TYPE_BOARDING_SCHOOL: return K::kBoardingSchool;
+        default: return std::nullopt;
       }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
@@ -159,14 +147,16 @@ CaseFacts FactsOf(const store::CaseRecord& record) {
     f.record = &iv;
     r.id = s.intervention_id();
     r.kind = ToRulesKind(s.kind()).value_or(rules::InterventionKind::kSupportingIntervention);
-    if (s.kind().kind_case() == v1::InterventionKind::kPlacement) f.placement = s.kind().placement();
+    if (s.kind().kind_case() == v1::InterventionKind::kPlacement)
+      f.placement = s.kind().placement();
     r.consent = ToRulesConsent(s.consent_basis());
     r.step = s.step_number();
     r.monthly_cost_ore = s.monthly_cost_oere();
     r.started_on = DateOf(s.start_date());
     // end_date is the intervention's last day (the contract); the rules take the first day
     // it is no longer active.
-    if (iv.has_ended()) r.ended_on = std::max(r.started_on, DateOf(iv.ended().end_date())).AddDays(1);
+    if (iv.has_ended())
+      r.ended_on = std::max(r.started_on, DateOf(iv.ended().end_date())).AddDays(1);
     AddStep(f.steps, s.step(), s.step_number());
     for (const v1::InterventionChanged& c : iv.changes()) {
       rules::InterventionChange change{.effective = DateOf(c.effective_date())};
@@ -206,7 +196,8 @@ namespace {
 // The intervention whose start, change or end on `date` made the move.
 std::string CauseOf(const std::vector<InterventionFacts>& facts, const rules::StepChange& move) {
   for (const InterventionFacts& f : facts) {
-    if (f.rules().started_on == move.date && rules::TermsOn(f.rules(), move.date).step == move.to_step) {
+    if (f.rules().started_on == move.date &&
+        rules::TermsOn(f.rules(), move.date).step == move.to_step) {
       return f.rules().id;
     }
   }
@@ -237,7 +228,7 @@ std::vector<v1::StepChange> CaseTrajectory(const CaseFacts& case_facts, CivilDat
     c.set_from_step(move.from_step);
     c.set_to_step(move.to_step);
     c.set_direction(move.direction == rules::StepDirection::kUp ? v1::STEP_DIRECTION_UP
-                                                                 : v1::STEP_DIRECTION_DOWN);
+                                                                : v1::STEP_DIRECTION_DOWN);
     c.set_intervention_id(CauseOf(facts, move));
   }
   return out;
@@ -344,8 +335,7 @@ std::vector<v1::StepCount> DistributionBuilder::Finish(const v1::Staircase& stai
   std::map<int, int> children_by_step;
   for (const auto& [id, child] : children_) ++children_by_step[child.step];
   std::vector<v1::StepCount> out;
-  auto add = [&](int number, const std::string& name, bool prevention,
-                 v1::StepCategory category) {
+  auto add = [&](int number, const std::string& name, bool prevention, v1::StepCategory category) {
     v1::StepCount& c = out.emplace_back();
     c.set_step_number(number);
     c.set_step_name(name);
@@ -453,7 +443,8 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
         figures_.set_institution_placements_ended(figures_.institution_placements_ended() + 1);
         institution_durations_.push_back(DaysBetween(f.rules().started_on, *f.rules().ended_on));
       }
-      if (f.rules().ended_on && *f.rules().ended_on <= last_) flags.previously_in_institution = true;
+      if (f.rules().ended_on && *f.rules().ended_on <= last_)
+        flags.previously_in_institution = true;
     }
     if (active && f.placement == v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY) {
       figures_.set_network_placements_active(figures_.network_placements_active() + 1);
@@ -489,7 +480,8 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
         from != steps.end() && from->second.category == v1::STEP_CATEGORY_HOME_BASED;
     if (move.direction == rules::StepDirection::kUp) {
       figures_.set_moves_up(figures_.moves_up() + 1);
-      if (from_home_based) figures_.set_moves_up_from_home_based(figures_.moves_up_from_home_based() + 1);
+      if (from_home_based)
+        figures_.set_moves_up_from_home_based(figures_.moves_up_from_home_based() + 1);
     } else {
       figures_.set_moves_down(figures_.moves_down() + 1);
       if (from_home_based) {
@@ -502,12 +494,14 @@ Status KeyFiguresBuilder::Add(const store::CaseRecord& record) {
   // (two interventions on one step number may differ when the staircase changed between
   // their starts, so each is priced on a staircase of its own steps).
   for (const InterventionFacts& f : facts) {
-    if (f.rules().started_on > last_ || (f.rules().ended_on && *f.rules().ended_on <= first_)) continue;
+    if (f.rules().started_on > last_ || (f.rules().ended_on && *f.rules().ended_on <= first_))
+      continue;
     int top = 0;
     uint64_t prevention = 0;  // bit n-1: step n counts as prevention
     for (const StepInfo& s : f.steps) {
       top = std::max(top, s.number);
-      if (s.prevention && s.number >= 1 && s.number <= 64) prevention |= uint64_t{1} << (s.number - 1);
+      if (s.prevention && s.number >= 1 && s.number <= 64)
+        prevention |= uint64_t{1} << (s.number - 1);
     }
     rules::Staircase& staircase = staircases_[{top, prevention}];
     if (staircase.steps.empty()) {

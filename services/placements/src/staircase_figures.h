@@ -8,9 +8,9 @@
 
 #include <map>
 #include <optional>
-#include <unordered_map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "proto/placements_store.pb.h"
@@ -31,7 +31,7 @@ struct StepInfo {
 
 // One intervention in the rules' terms, with what the figures need beside them.
 struct InterventionFacts {
-  const rules::Intervention* iv = nullptr;  // in CaseFacts::rules
+  const rules::Intervention* iv = nullptr;                       // in CaseFacts::rules
   v1::PlacementType placement = v1::PLACEMENT_TYPE_UNSPECIFIED;  // unset for a par. 32 support
   std::vector<StepInfo> steps;  // the steps it has stood on, by number
   const store::InterventionRecord* record = nullptr;

@@ -1,7 +1,6 @@
 // The placements service over its real gRPC API, with hand-computed expectations.
-#include <gtest/gtest.h>
-
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 
 #include "trappe/common/status_grpc.h"
 #include "trappe/placements/module.h"
@@ -34,17 +33,17 @@ class PlacementServiceTest : public ::testing::Test {
 
   void Connect() {
     stub_ = v1::PlacementService::NewStub(harness_.channel());
-    upstream_ = std::make_unique<testing::Upstream>(&harness_.log(),
-                                                    &harness_.module(0).engine(), kTenant);
+    upstream_ =
+        std::make_unique<testing::Upstream>(&harness_.log(), &harness_.module(0).engine(), kTenant);
   }
 
-#define TRAPPE_RPC(Name)                                                      \
-  Result<v1::Name##Response> Name(const v1::Name##Request& request) {         \
-    v1::Name##Response response;                                              \
-    const auto context = ServiceHarness::Context();                           \
-    const grpc::Status s = stub_->Name(context.get(), request, &response);    \
-    if (!s.ok()) return FromGrpcStatus(s);                                    \
-    return response;                                                          \
+#define TRAPPE_RPC(Name)                                                   \
+  Result<v1::Name##Response> Name(const v1::Name##Request& request) {      \
+    v1::Name##Response response;                                           \
+    const auto context = ServiceHarness::Context();                        \
+    const grpc::Status s = stub_->Name(context.get(), request, &response); \
+    if (!s.ok()) return FromGrpcStatus(s);                                 \
+    return response;                                                       \
   }
   TRAPPE_RPC(ConfigureStaircase)
   TRAPPE_RPC(StartIntervention)
@@ -67,9 +66,8 @@ class PlacementServiceTest : public ::testing::Test {
     return r;
   }
 
-  v1::StartInterventionRequest Support(const std::string& case_id, int step,
-                                       std::string_view start, std::string_view planned_end,
-                                       int64_t cost) {
+  v1::StartInterventionRequest Support(const std::string& case_id, int step, std::string_view start,
+                                       std::string_view planned_end, int64_t cost) {
     auto r = Command<v1::StartInterventionRequest>();
     r.set_case_id(case_id);
     r.set_step_number(step);
@@ -145,7 +143,8 @@ class PlacementServiceTest : public ::testing::Test {
     const std::string foster = MustStart(
         Placement(case_, v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY, 5, "2024-09-01", 3'000'000));
     MustEnd(Ending(foster, "2025-05-31", v1::DESTINATION_STEP, 3));
-    const std::string treatment = MustStart(Support(case_, 3, "2025-06-01", "2026-01-15", 1'200'000));
+    const std::string treatment =
+        MustStart(Support(case_, 3, "2025-06-01", "2026-01-15", 1'200'000));
     MustEnd(Ending(treatment, "2026-01-14", v1::DESTINATION_HOME));
     ids_ = {home, foster, treatment};
   }
@@ -272,8 +271,8 @@ TEST_F(PlacementServiceTest, TwoSimultaneousPlacementsOfOneChildAreRefused) {
   ASSERT_OK(upstream_->OpenCase(other_case, child_, D("2025-02-01")));
   const int64_t with_case = RecordsInLog();
   EXPECT_EQ(with_case, before + 1);
-  EXPECT_STATUS(StartIntervention(Placement(other_case, v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY,
-                                            5, "2025-03-01", 3'000'000)),
+  EXPECT_STATUS(StartIntervention(Placement(other_case, v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY, 5,
+                                            "2025-03-01", 3'000'000)),
                 StatusCode::kFailedPrecondition, "the child already has a placement");
   EXPECT_EQ(RecordsInLog(), with_case);
   // The end date is a placement's last day: the next may start the day after, not on it.
@@ -295,8 +294,8 @@ TEST_F(PlacementServiceTest, TwoSimultaneousPlacementsOfOneChildAreRefused) {
 
 TEST_F(PlacementServiceTest, AnUnknownCaseIsNotFound) {
   const int64_t before = RecordsInLog();
-  EXPECT_STATUS(StartIntervention(Support("33333333-3333-4333-8333-333333333333", 2,
-                                          "2025-01-01", "2025-06-01", 1)),
+  EXPECT_STATUS(StartIntervention(Support("33333333-3333-4333-8333-333333333333", 2, "2025-01-01",
+                                          "2025-06-01", 1)),
                 StatusCode::kNotFound, "case 33333333-3333-4333-8333-333333333333 not found");
   auto end = Ending("44444444-4444-4444-8444-444444444444", "2025-01-01", v1::DESTINATION_HOME);
   EXPECT_STATUS(EndIntervention(end), StatusCode::kNotFound, "intervention");
@@ -604,9 +603,9 @@ TEST_F(PlacementServiceTest, AStaircaseChangeMidHistoryLeavesPastFiguresAsTheyWe
   t.set_case_id(c2);
   ASSERT_OK_AND_ASSIGN(const v1::GetTrajectoryResponse trajectory, GetTrajectory(t));
   EXPECT_EQ(trajectory.interventions(1).step_name(), "Hjemmebaserede foranstaltninger");
-  EXPECT_STATUS(StartIntervention(Placement(case_, v1::PLACEMENT_TYPE_CHILDRENS_HOME, 6,
-                                            "2026-02-01", 1)),
-                StatusCode::kFailedPrecondition, "the staircase in force on 2026-02-01 has no step 6");
+  EXPECT_STATUS(
+      StartIntervention(Placement(case_, v1::PLACEMENT_TYPE_CHILDRENS_HOME, 6, "2026-02-01", 1)),
+      StatusCode::kFailedPrecondition, "the staircase in force on 2026-02-01 has no step 6");
   MustStart(Support(case_, 3, "2026-02-01", "2026-08-01", 1'000'000));
   ASSERT_OK_AND_ASSIGN(const v1::GetKeyFiguresResponse feb,
                        GetKeyFigures(Figures("2026-02-01", "2026-02-28")));
@@ -624,8 +623,7 @@ TEST_F(PlacementServiceTest, AStaircaseChangeMidHistoryLeavesPastFiguresAsTheyWe
   auto bad = Command<v1::ConfigureStaircaseRequest>();
   *bad.mutable_staircase() = NationalStaircase();
   bad.mutable_staircase()->mutable_steps(1)->set_number(5);
-  EXPECT_STATUS(ConfigureStaircase(bad), StatusCode::kInvalidArgument,
-                "staircase.steps[1].number");
+  EXPECT_STATUS(ConfigureStaircase(bad), StatusCode::kInvalidArgument, "staircase.steps[1].number");
 }
 
 TEST_F(PlacementServiceTest, ARebuildGivesTheLiveChecksumAndTheServiceSurvivesARestart) {
@@ -664,6 +662,43 @@ TEST_F(PlacementServiceTest, ARebuildGivesTheLiveChecksumAndTheServiceSurvivesAR
   ASSERT_OK_AND_ASSIGN(const v1::GetKeyFiguresResponse again,
                        GetKeyFigures(Figures("2022-01-01", "2026-03-01")));
   EXPECT_TRUE(MessageDifferencer::Equals(figures, again));
+}
+
+// A record this service cannot read: skipped when it is of a type the service does not
+// need, a stop (with the error visible) when it is one of its own.
+Result<std::vector<eventlog::Position>> AppendGarbage(eventlog::EventLog& log,
+                                                      const std::string& case_id,
+                                                      const std::string& type) {
+  eventlog::Record record;
+  record.key = std::string(kTenant) + "/" + case_id;
+  record.value = "\xff\xff not an envelope";
+  record.headers.push_back({"trappe-event-type", type});
+  std::vector<eventlog::Record> records;
+  records.push_back(std::move(record));
+  return log.Append(eventlog::kCaseEventsTopic, std::move(records));
+}
+
+TEST_F(PlacementServiceTest, AnUnreadableRecordOfAnotherAreaIsSkipped) {
+  ASSERT_OK_AND_ASSIGN(
+      const auto positions,
+      AppendGarbage(harness_.log(), case_, "trappe.scheduling.v1.FollowUpRecorded"));
+  projection::Engine& engine = harness_.module(0).engine();
+  ASSERT_OK(engine.WaitFor(positions, std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+  EXPECT_OK(engine.Health());
+  EXPECT_EQ(engine.Metrics().undecodable_skipped, 1u);
+  MustStart(Support(case_, 2, "2025-01-01", "2025-06-30", 1));
+}
+
+TEST_F(PlacementServiceTest, AnUnreadableRecordOfItsOwnStopsTheProjection) {
+  ASSERT_OK_AND_ASSIGN(
+      const auto positions,
+      AppendGarbage(harness_.log(), case_, "trappe.placements.v1.InterventionStarted"));
+  projection::Engine& engine = harness_.module(0).engine();
+  EXPECT_FALSE(
+      engine.WaitFor(positions, std::chrono::steady_clock::now() + std::chrono::seconds(30)).ok());
+  EXPECT_FALSE(engine.Health().ok());
+  EXPECT_STATUS(StartIntervention(Support(case_, 2, "2025-01-01", "2025-06-30", 1)),
+                StatusCode::kUnavailable, "");
 }
 
 TEST_F(PlacementServiceTest, ListsTheInterventionsActiveOnADate) {

@@ -11,9 +11,9 @@ using events::v1::EventEnvelope;
 
 v1::Staircase NationalStaircase() {
   static constexpr v1::StepCategory kCategories[] = {
-      v1::STEP_CATEGORY_EARLY_UNIVERSAL,     v1::STEP_CATEGORY_PREVENTIVE,
-      v1::STEP_CATEGORY_HOME_BASED,          v1::STEP_CATEGORY_NETWORK_PLACEMENT,
-      v1::STEP_CATEGORY_FOSTER_PLACEMENT,    v1::STEP_CATEGORY_INSTITUTION_PLACEMENT};
+      v1::STEP_CATEGORY_EARLY_UNIVERSAL,  v1::STEP_CATEGORY_PREVENTIVE,
+      v1::STEP_CATEGORY_HOME_BASED,       v1::STEP_CATEGORY_NETWORK_PLACEMENT,
+      v1::STEP_CATEGORY_FOSTER_PLACEMENT, v1::STEP_CATEGORY_INSTITUTION_PLACEMENT};
   v1::Staircase out;
   for (const rules::StaircaseStep& step : rules::NationalStaircase().steps) {
     v1::StaircaseStep* s = out.add_steps();
@@ -31,8 +31,8 @@ Status Upstream::Append(EventEnvelope event) {
   event.set_actor("system:test");
   event.set_request_id("upstream-" + std::to_string(next_++));
   event.set_schema_version(events::kSchemaVersion);
-  const std::string key = events::v1::AggregateType_Name(event.aggregate_type()) + "/" +
-                          event.aggregate_id();
+  const std::string key =
+      events::v1::AggregateType_Name(event.aggregate_type()) + "/" + event.aggregate_id();
   event.set_aggregate_version(++versions_[key]);
   eventlog::Record record;
   record.key = events::RecordKey(event);
@@ -42,9 +42,9 @@ Status Upstream::Append(EventEnvelope event) {
   }
   std::vector<eventlog::Record> records;
   records.push_back(std::move(record));
-  TRAPPE_ASSIGN_OR_RETURN(const std::vector<eventlog::Position> positions,
-                          log_->Append(events::TopicFor(event.aggregate_type()),
-                                       std::move(records)));
+  TRAPPE_ASSIGN_OR_RETURN(
+      const std::vector<eventlog::Position> positions,
+      log_->Append(events::TopicFor(event.aggregate_type()), std::move(records)));
   return engine_->WaitFor(positions, std::chrono::steady_clock::now() + std::chrono::seconds(30));
 }
 
