@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "src/timeline.h"
+
 namespace trappe::scheduling {
 namespace {
 
@@ -148,14 +150,7 @@ std::string SharedPart(const v1::FollowUpRule& entry) {
 }  // namespace
 
 Result<rules::Track> ParseTrack(std::string_view name) {
-  using rules::Track;
-  for (Track t : {Track::kReportAssessment, Track::kInvestigation, Track::kPlan, Track::kFollowUp,
-                  Track::kChildConversation, Track::kFosterFamily, Track::kInstitution,
-                  Track::kSupervision, Track::kCoWorker}) {
-    if (rules::ToString(t) == name) return t;
-  }
-  if (name == "ASSESSMENT") return Track::kReportAssessment;
-  if (name == "FIRST_FOLLOW_UP") return Track::kFollowUp;
+  if (std::optional<rules::Track> track = ParseTrackName(name)) return *track;
   return InvalidArgument("unknown track '" + std::string(name) + "'");
 }
 

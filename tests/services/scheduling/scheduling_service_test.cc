@@ -217,6 +217,22 @@ TEST_F(SchedulingServiceTest, BackDatedFollowUpGivesTheDeadlinesOfTheOrderedHist
   EXPECT_EQ(Lines(by_case[kCase]), Lines(by_case[kTwin]));
 }
 
+// A placement recorded after follow-ups already held in it (back-dated) picks them up:
+// the same deadlines as when the placement was recorded first.
+TEST_F(SchedulingServiceTest, BackDatedPlacementPicksUpTheFollowUpsAlreadyRecorded) {
+  Municipality();
+  FosterPlacement(kTwin, kTwinPlacement);
+  ASSERT_TRUE(Record(kTwin, v1::FOLLOW_UP_KIND_CHILD_CONVERSATION, D(2026, 1, 15), "t1").ok());
+  ASSERT_OK(upstream_->OpenCase(kCase, D(2026, 1, 5)));
+  ASSERT_OK(upstream_->Assign(kCase, kAnna, cases::v1::CASEWORKER_ROLE_PRIMARY, D(2026, 1, 5)));
+  ASSERT_TRUE(Record(kCase, v1::FOLLOW_UP_KIND_CHILD_CONVERSATION, D(2026, 1, 15), "c1").ok());
+  EXPECT_TRUE(OfCase(kCase, D(2026, 3, 2)).empty());
+  ASSERT_OK(upstream_->StartPlacement(
+      kCase, kPlacement, placements::v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY, D(2026, 1, 5)));
+  EXPECT_EQ(Lines(OfCase(kCase, D(2026, 3, 2))), Lines(OfCase(kTwin, D(2026, 3, 2))));
+  EXPECT_EQ(Due(D(2026, 3, 2), true).size(), 8u);
+}
+
 // An as_of before a fact only counts the facts effective by then: on 20 January the child
 // conversation of 26 January has not happened, so SE-FIRST-2W's conversation is overdue.
 TEST_F(SchedulingServiceTest, AsOfBeforeAFactCountsOnlyTheFactsEffectiveThen) {
