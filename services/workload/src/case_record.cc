@@ -118,8 +118,14 @@ bool FoldCase(const events::v1::EventEnvelope& e, CaseRecord& r) {
       auto on = DateOf(e.effective_date());
       if (!on || p.caseworker_id().empty()) return false;
       const CaseRole role = RoleOf(p.role());
+      // A primary assignment repeated is one; a co-worker holds the role once per purpose
+      // (child conversations, foster family...), each ended by its own unassignment. The
+      // rules count a caseworker once per case however many entries they hold.
       for (const auto& a : f.assignments) {
-        if (a.caseworker_id == p.caseworker_id() && a.role == role && !a.unassigned_on) return false;
+        if (role == CaseRole::kPrimary && a.caseworker_id == p.caseworker_id() && a.role == role &&
+            !a.unassigned_on) {
+          return false;
+        }
       }
       f.assignments.push_back({.caseworker_id = p.caseworker_id(), .role = role, .assigned_on = *on});
       return true;
@@ -129,12 +135,15 @@ bool FoldCase(const events::v1::EventEnvelope& e, CaseRecord& r) {
       auto on = DateOf(e.effective_date());
       if (!on) return false;
       const bool any_role = p.role() == cases::v1::CASEWORKER_ROLE_UNSPECIFIED;
+      const bool one_purpose = p.role() == cases::v1::CASEWORKER_ROLE_CO_WORKER;
       bool changed = false;
-      for (auto& a : f.assignments) {
-        if (a.caseworker_id == p.caseworker_id() && !a.unassigned_on &&
-            (any_role || a.role == RoleOf(p.role()))) {
-          a.unassigned_on = std::max(*on, a.assigned_on);
+      // One co-worker purpose ends the latest co-worker entry; otherwise every entry ends.
+      for (auto a = f.assignments.rbegin(); a != f.assignments.rend(); ++a) {
+        if (a->caseworker_id == p.caseworker_id() && !a->unassigned_on &&
+            (any_role || a->role == RoleOf(p.role()))) {
+          a->unassigned_on = std::max(*on, a->assigned_on);
           changed = true;
+          if (one_purpose) break;
         }
       }
       return changed;

@@ -270,6 +270,26 @@ TEST_F(WorkloadServiceTest, ACaseMovingBetweenCaseworkersCountsForEachInTurn) {
   EXPECT_EQ(cecilie.load_millipoints(), 0);
 }
 
+TEST_F(WorkloadServiceTest, ACoWorkerWithTwoPurposesCarriesHalfOnceUntilBothEnd) {
+  RegisterOrganisation();
+  ASSERT_OK(cases_->Opened("c5", "vest", D("2024-01-10")));
+  ASSERT_OK(cases_->Graded("c5", cases::v1::CASE_GRADE_VERY_COMPLEX, D("2024-01-10")));
+  ASSERT_OK(cases_->Assigned("c5", "anna", true, D("2024-01-10")));
+  ASSERT_OK(cases_->Assigned("c5", "bo", false, D("2024-01-10")));  // child conversations
+  ASSERT_OK(cases_->Assigned("c5", "bo", false, D("2024-02-01")));  // and the foster family
+  ASSERT_OK(cases_->Unassigned("c5", "bo", false, D("2024-03-01")));
+  ASSERT_OK(cases_->Unassigned("c5", "bo", false, D("2024-04-01")));
+  CatchUp();
+  // Half of 10 once, whether bo holds one purpose or two.
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad bo, Load("bo", D("2024-02-15")));
+  EXPECT_EQ(bo.load_millipoints(), 5000);
+  EXPECT_EQ(bo.co_worker_case_count(), 1);
+  ASSERT_OK_AND_ASSIGN(bo, Load("bo", D("2024-03-15")));
+  EXPECT_EQ(bo.load_millipoints(), 5000);
+  ASSERT_OK_AND_ASSIGN(bo, Load("bo", D("2024-04-01")));
+  EXPECT_EQ(bo.load_millipoints(), 0);
+}
+
 TEST_F(WorkloadServiceTest, APartTimeCaseworkersTargetScalesWithFteUnlessOverridden) {
   RegisterOrganisation();
   ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad bo, Load("bo", D("2024-06-01")));
