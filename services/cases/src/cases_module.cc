@@ -175,6 +175,12 @@ class CasesModule final : public service::ServiceModule {
   using CaseDecideFn =
       std::function<Result<std::vector<EventEnvelope>>(const projection::ReadView&, const v1::Case&)>;
 
+  // CheckReady, and once ready, the one-time completion of interrupted erasures.
+  Status Ready();
+  // Deletes the data key of every erased child that still has one: an erasure whose event
+  // was written but whose key deletion a crash interrupted.
+  Status CompleteErasures();
+
   CivilDate Today() const { return CopenhagenDate(context_.clock->Now()); }
   Result<CivilDate> EffectiveDate(const common::v1::Date& date, std::string_view field) const;
   Status CheckTimestamp(const google::protobuf::Timestamp& t, bool present,
@@ -223,6 +229,7 @@ class CasesModule final : public service::ServiceModule {
   // Erasure writes to every case of the child: it runs alone (exclusive), every other
   // command shares the lock, so no secondary case changes under an erasure.
   std::shared_mutex erase_mu_;
+  std::once_flag erasures_completed_;
   std::unique_ptr<CaseServiceImpl> grpc_;
 };
 
@@ -257,6 +264,41 @@ Status CasesModule::CheckTimestamp(const google::protobuf::Timestamp& t, bool pr
   return Status::Ok();
 }
 
+Status CasesModule::Ready() {
+  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  std::call_once(erasures_completed_, [this] {
+    if (Status s = CompleteErasures(); !s.ok()) {
+      log::Error("cases.complete_erasures_failed", {{"error", s.ToString()}});
+    }
+  });
+  return Status::Ok();
+}
+
+Status CasesModule::CompleteErasures() {
+  std::unique_lock lock(erase_mu_);
+  const std::shared_ptr<const projection::ReadView> view = engine_->Snapshot();
+  std::vector<std::pair<std::string, std::string>> erased;  // tenant, child_id
+  TRAPPE_RETURN_IF_ERROR(view->Scan(kErased, "", [&](std::string_view key, std::string_view) {
+    const size_t slash = key.find('/');
+    if (slash != std::string_view::npos) {
+      erased.emplace_back(std::string(key.substr(0, slash)), std::string(key.substr(slash + 1)));
+    }
+    return true;
+  }));
+  for (const auto& [tenant, child] : erased) {
+    TRAPPE_ASSIGN_OR_RETURN(const std::optional<std::string> known,
+                            view->Get(kChildren, TenantKey(tenant, {child})));
+    if (!known) continue;
+    const std::string key_id = known->substr(known->find('/') + 1);
+    TRAPPE_ASSIGN_OR_RETURN(const bool has_key, vault_->HasKey(tenant, key_id));
+    if (!has_key) continue;
+    TRAPPE_RETURN_IF_ERROR(vault_->EraseKey(tenant, key_id));
+    log::Warn("cases.erasure_completed",
+              {{"tenant", tenant}, {"child_id", child}, {"key_id", key_id}});
+  }
+  return Status::Ok();
+}
+
 void CasesModule::NoteWritten(const std::vector<eventlog::Position>& positions) {
   std::lock_guard lock(written_mu_);
   for (const eventlog::Position& p : positions) {
@@ -279,7 +321,7 @@ std::vector<common::v1::LogPosition> CasesModule::WrittenSoFar() const {
 
 Result<CommandOutcome> CasesModule::RunOnCase(const CommandMeta& meta, const std::string& case_id,
                                               const CaseDecideFn& decide) {
-  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  TRAPPE_RETURN_IF_ERROR(Ready());
   std::shared_lock lock(erase_mu_);
   Result<CommandOutcome> outcome = RunCaseCommand(meta, case_id, decide);
   if (outcome.ok()) NoteWritten(outcome->positions);
@@ -388,7 +430,7 @@ Status CasesModule::FillOpenResponse(const projection::ReadView& view, const std
 }
 
 Status CasesModule::OpenCase(const v1::OpenCaseRequest& r, v1::OpenCaseResponse* out) {
-  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  TRAPPE_RETURN_IF_ERROR(Ready());
   const CommandMeta meta = MetaOf(r, 0);
   TRAPPE_RETURN_IF_ERROR(service::ValidateCommandMeta(meta));
   if (!r.has_personal_data()) return InvalidArgument("personal_data", "is required");
@@ -886,7 +928,7 @@ Status CasesModule::ReopenCase(const v1::ReopenCaseRequest& r, v1::ReopenCaseRes
 
 Status CasesModule::ErasePersonalData(const v1::ErasePersonalDataRequest& r,
                                       v1::ErasePersonalDataResponse* out) {
-  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  TRAPPE_RETURN_IF_ERROR(Ready());
   const CommandMeta meta = MetaOf(r, r.expected_version());
   TRAPPE_RETURN_IF_ERROR(service::ValidateCommandMeta(meta));
   TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
@@ -1045,7 +1087,7 @@ bool NewestOpenedFirst(const v1::Case& a, const v1::Case& b) {
 
 Status CasesModule::GetCase(const grpc::ServerContext* ctx, const v1::GetCaseRequest& r,
                             v1::GetCaseResponse* out) {
-  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  TRAPPE_RETURN_IF_ERROR(Ready());
   TRAPPE_RETURN_IF_ERROR(service::ValidateTenant(r.tenant()));
   TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
   TRAPPE_RETURN_IF_ERROR(runtime_.AwaitPositions(r.min_positions(), ctx));
@@ -1061,7 +1103,7 @@ Status CasesModule::GetCase(const grpc::ServerContext* ctx, const v1::GetCaseReq
 
 Status CasesModule::ListCases(const grpc::ServerContext* ctx, const v1::ListCasesRequest& r,
                               v1::ListCasesResponse* out) {
-  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  TRAPPE_RETURN_IF_ERROR(Ready());
   TRAPPE_RETURN_IF_ERROR(service::ValidateTenant(r.tenant()));
   if (!r.team_id().empty()) TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r.team_id(), "team_id"));
   if (!r.caseworker_id().empty()) {
@@ -1138,7 +1180,7 @@ Result<std::vector<v1::CaseHistoryEntry>> LoadHistory(const projection::ReadView
 Status CasesModule::GetCaseHistory(const grpc::ServerContext* ctx,
                                    const v1::GetCaseHistoryRequest& r,
                                    v1::GetCaseHistoryResponse* out) {
-  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  TRAPPE_RETURN_IF_ERROR(Ready());
   TRAPPE_RETURN_IF_ERROR(service::ValidateTenant(r.tenant()));
   TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
   TRAPPE_ASSIGN_OR_RETURN(const int64_t start, PageStart(r.page()));
@@ -1175,7 +1217,7 @@ Status CasesModule::GetCaseHistory(const grpc::ServerContext* ctx,
 
 Status CasesModule::GetCaseAsOf(const grpc::ServerContext* ctx, const v1::GetCaseAsOfRequest& r,
                                 v1::GetCaseAsOfResponse* out) {
-  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  TRAPPE_RETURN_IF_ERROR(Ready());
   TRAPPE_RETURN_IF_ERROR(service::ValidateTenant(r.tenant()));
   TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
   TRAPPE_ASSIGN_OR_RETURN(const CivilDate as_of, service::ToCivilDate(r.as_of(), "as_of"));
@@ -1215,7 +1257,7 @@ Status CasesModule::GetCaseAsOf(const grpc::ServerContext* ctx, const v1::GetCas
 Status CasesModule::FindCasesByCpr(const grpc::ServerContext* ctx,
                                    const v1::FindCasesByCprRequest& r,
                                    v1::FindCasesByCprResponse* out) {
-  TRAPPE_RETURN_IF_ERROR(runtime_.CheckReady());
+  TRAPPE_RETURN_IF_ERROR(Ready());
   TRAPPE_RETURN_IF_ERROR(service::ValidateTenant(r.tenant()));
   TRAPPE_ASSIGN_OR_RETURN(const std::string cpr, NormalizeCpr(r.cpr_number(), "cpr_number"));
   TRAPPE_RETURN_IF_ERROR(runtime_.AwaitPositions(r.min_positions(), ctx));

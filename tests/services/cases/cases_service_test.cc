@@ -444,6 +444,21 @@ std::string AllBytesUnder(const std::filesystem::path& root) {
   return all;
 }
 
+// The key store's data files (WAL and SST): where a data key's bytes could survive. The
+// MANIFEST is left out: it names table files' first and last keys (the key ids, which are
+// identifiers, never the key material).
+std::string KeyStoreDataBytes(const std::filesystem::path& keys) {
+  std::string all;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(keys)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".log") && !name.ends_with(".sst")) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return all;
+}
+
 TEST_F(CasesServiceTest, ErasureShredsTheChildsDataInEveryCaseAndOnDisk) {
   ASSERT_OK_AND_ASSIGN(const v1::OpenCaseResponse first, client_->OpenCase(OpenRequest("open-1")));
   ASSERT_OK_AND_ASSIGN(const v1::OpenCaseResponse second,
@@ -505,7 +520,7 @@ TEST_F(CasesServiceTest, ErasureShredsTheChildsDataInEveryCaseAndOnDisk) {
   const std::string key_id = history.entries(0).envelope().case_opened().personal_data().key_id();
   ASSERT_FALSE(key_id.empty());
   harness_.Stop();
-  EXPECT_EQ(AllBytesUnder(harness_.dir().path() / "module-0" / "keys").find(key_id),
+  EXPECT_EQ(KeyStoreDataBytes(harness_.dir().path() / "module-0" / "keys").find(key_id),
             std::string::npos);
   const std::string bytes = AllBytesUnder(harness_.dir().path());
   ASSERT_GT(bytes.size(), 0u);
@@ -513,6 +528,51 @@ TEST_F(CasesServiceTest, ErasureShredsTheChildsDataInEveryCaseAndOnDisk) {
                                                             kFamilyName, "0202031234"}) {
     EXPECT_EQ(bytes.find(needle), std::string::npos) << needle << " found on disk";
   }
+}
+
+TEST_F(CasesServiceTest, AnErasureInterruptedBeforeTheKeyWasDeletedIsCompletedOnRestart) {
+  const std::string case_id = OpenCase("open-1");
+  v1::GetCaseHistoryRequest request;
+  request.set_tenant(kTenant);
+  request.set_case_id(case_id);
+  request.set_include_envelopes(true);
+  ASSERT_OK_AND_ASSIGN(const v1::GetCaseHistoryResponse history, client_->GetCaseHistory(request));
+  const v1::CaseOpened& opened = history.entries(0).envelope().case_opened();
+  const std::string key_id = opened.personal_data().key_id();
+  // The scan below can see a key: before erasure the key store's WAL holds it.
+  ASSERT_NE(KeyStoreDataBytes(harness_.dir().path() / "module-0" / "keys").find(key_id),
+            std::string::npos);
+
+  // The erasure event is in the log, but the process died before deleting the key.
+  events::v1::EventEnvelope e;
+  e.set_event_id("e0000000-0000-4000-8000-0000000000e1");
+  e.set_tenant(kTenant);
+  e.set_aggregate_type(events::v1::AGGREGATE_TYPE_CASE);
+  e.set_aggregate_id(case_id);
+  e.set_aggregate_version(3);
+  e.set_case_id(case_id);
+  *e.mutable_recorded_at() = T("2026-03-02T09:00:00Z");
+  *e.mutable_effective_date() = D(2026, 3, 2);
+  e.set_actor("anna@herning.dk");
+  e.set_request_id("erase-crashed");
+  v1::PersonalDataErased* erased = e.mutable_personal_data_erased();
+  erased->set_case_id(case_id);
+  erased->set_child_id(opened.child_id());
+  erased->set_key_id(key_id);
+  erased->set_reason(v1::ERASURE_REASON_RETENTION_EXPIRED);
+  eventlog::Record record{.key = events::RecordKey(e), .value = e.SerializeAsString()};
+  for (const events::KafkaHeader& h : events::KafkaHeaders(e)) {
+    record.headers.push_back({std::string(h.key), h.value});
+  }
+  ASSERT_OK(harness_.log().Append(events::kCaseEventsTopic, {record}));
+
+  ASSERT_OK(harness_.Restart());
+  client_ = std::make_unique<CasesClient>(harness_.channel());
+  ASSERT_OK_AND_ASSIGN(const v1::Case after, client_->Case(case_id));
+  EXPECT_EQ(after.personal_data().state(), v1::PERSONAL_DATA_STATE_ERASED);
+  harness_.Stop();
+  EXPECT_EQ(KeyStoreDataBytes(harness_.dir().path() / "module-0" / "keys").find(key_id),
+            std::string::npos);
 }
 
 TEST_F(CasesServiceTest, TheCaseAsOfADateFoldsTheEventsEffectiveByThen) {
