@@ -7,6 +7,7 @@
 
 #include "placements_projection.h"
 #include "staircase_figures.h"
+#include "trappe/common/log.h"
 #include "trappe/common/status_grpc.h"
 #include "trappe/events/v1/envelope.pb.h"
 #include "trappe/placements/module.h"
@@ -26,6 +27,7 @@ using service::ToCivilDateOr;
 using service::ToProtoDate;
 
 constexpr int kDefaultPageSize = 100;
+constexpr std::chrono::seconds kCatchUpBeforeRefusing{5};
 constexpr int kMaxPageSize = 1000;
 
 CivilDate DateOf(const common::v1::Date& date) {
@@ -272,6 +274,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
 
     const std::string tenant = r.tenant();
     const std::string case_id = r.case_id();
+    CatchUpUnlessCaseOpen(tenant, case_id);
     TRAPPE_ASSIGN_OR_RETURN(
         const service::CommandOutcome outcome,
         runner_->Run(meta, "case:" + case_id,
@@ -341,10 +344,32 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     return Status::Ok();
   }
 
+  // A case opened or reopened through the cases service a moment ago (or an intervention
+  // written by another instance) may not have reached this projection yet: commands carry
+  // no min_positions, so before refusing, catch up with the log's end as of now.
+  void CatchUpBeforeRefusing() const {
+    const Status caught_up =
+        engine_->CatchUp(std::chrono::steady_clock::now() + kCatchUpBeforeRefusing);
+    if (!caught_up.ok()) {
+      log::Warn("placements.catch_up_before_refusing", {{"error", caught_up.ToString()}});
+    }
+  }
+
+  void CatchUpUnlessCaseOpen(const std::string& tenant, const std::string& case_id) const {
+    const auto record = LoadCase(*engine_->Snapshot(), tenant, case_id);
+    if (record.ok() && record->has_value() && (*record)->opened() && !(*record)->closed()) return;
+    CatchUpBeforeRefusing();
+  }
+
   // The case an intervention belongs to (NOT_FOUND when unknown).
   Result<std::string> CaseOf(const std::string& tenant, const std::string& intervention_id) {
-    TRAPPE_ASSIGN_OR_RETURN(const std::optional<std::string> case_id,
+    TRAPPE_ASSIGN_OR_RETURN(std::optional<std::string> case_id,
                             CaseOfIntervention(*engine_->Snapshot(), tenant, intervention_id));
+    if (!case_id) {
+      CatchUpBeforeRefusing();
+      TRAPPE_ASSIGN_OR_RETURN(case_id,
+                              CaseOfIntervention(*engine_->Snapshot(), tenant, intervention_id));
+    }
     if (!case_id) return NotFound("intervention " + intervention_id + " not found");
     return *case_id;
   }
@@ -530,6 +555,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     TRAPPE_RETURN_IF_ERROR(ValidateOptionalText(r.note(), "note"));
     const std::string tenant = r.tenant();
     const std::string case_id = r.case_id();
+    CatchUpUnlessCaseOpen(tenant, case_id);
     TRAPPE_ASSIGN_OR_RETURN(
         const service::CommandOutcome outcome,
         runner_->Run(

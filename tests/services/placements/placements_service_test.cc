@@ -701,6 +701,15 @@ TEST_F(PlacementServiceTest, AnUnreadableRecordOfItsOwnStopsTheProjection) {
                 StatusCode::kUnavailable, "");
 }
 
+TEST_F(PlacementServiceTest, ACaseOpenedAMomentAgoIsFoundWithoutMinPositions) {
+  // The cases service has just written CaseOpened; the client starts an intervention at
+  // once (commands carry no min_positions): the service catches up before refusing.
+  const std::string fresh = "55555555-5555-4555-8555-555555555555";
+  upstream_->set_wait(false);
+  ASSERT_OK(upstream_->OpenCase(fresh, "c0000000-0000-4000-8000-000000000005", D("2026-03-02")));
+  MustStart(Support(fresh, 2, "2026-03-02", "2026-09-01", 100'000));
+}
+
 TEST_F(PlacementServiceTest, ListsTheInterventionsActiveOnADate) {
   ChildMovesSixFiveThreeZero();
   v1::ListActiveInterventionsRequest r;

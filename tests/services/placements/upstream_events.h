@@ -22,7 +22,9 @@ class Upstream {
   Upstream(eventlog::EventLog* log, projection::Engine* engine, std::string tenant)
       : log_(log), engine_(engine), tenant_(std::move(tenant)) {}
 
-  // Appends, then waits until the placements projection has applied the events.
+  // Appends, then (unless set_wait(false)) waits until the placements projection has
+  // applied the events.
+  void set_wait(bool wait) { wait_ = wait; }
   [[nodiscard]] Status RegisterMunicipality(CivilDate on, const v1::Staircase& staircase);
   [[nodiscard]] Status OpenCase(const std::string& case_id, const std::string& child_id,
                                 CivilDate on, const std::string& team_id = "team-vest");
@@ -35,6 +37,7 @@ class Upstream {
   eventlog::EventLog* log_;
   projection::Engine* engine_;
   std::string tenant_;
+  bool wait_ = true;
   uint64_t next_ = 1;
   std::map<std::string, uint64_t> versions_;
 };
