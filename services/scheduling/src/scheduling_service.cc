@@ -165,7 +165,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                             service::ToCivilDateOr(r.held_on(), "held_on", today));
     TRAPPE_RETURN_IF_ERROR(service::ValidateNotFuture(held_on, today, "held_on"));
     const std::string caseworker = r.caseworker_id().empty() ? r.actor() : r.caseworker_id();
-    TRAPPE_RETURN_IF_ERROR(service::ValidateText(caseworker, "caseworker_id", 128));
+    TRAPPE_RETURN_IF_ERROR(service::ValidateText(caseworker, "caseworker_id", 200));
     if (!r.intervention_id().empty()) {
       TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.intervention_id(), "intervention_id"));
     }
