@@ -75,7 +75,7 @@ class Overlay final : public ApplyContext {
       TRAPPE_RETURN_IF_ERROR(FromRocks(s, "reading projection state"));
       found = std::move(value);
     }
-    Remember(family, std::string(key), found);
+    Remember(family, key, found);
     return found;
   }
 
@@ -113,10 +113,8 @@ class Overlay final : public ApplyContext {
   void Committed() {
     for (size_t family = 0; family < pending_.size(); ++family) {
       auto& pending = pending_[family];
-      while (!pending.empty()) {
-        auto node = pending.extract(pending.begin());
-        Remember(family, std::move(node.key()), std::move(node.mapped()));
-      }
+      for (auto& [key, value] : pending) Remember(family, key, std::move(value));
+      pending.clear();
     }
   }
 
@@ -142,10 +140,14 @@ class Overlay final : public ApplyContext {
   // that dominate Apply when events keep touching the same keys.
   using Cache = std::unordered_map<std::string, std::optional<std::string>, Hash, std::equal_to<>>;
 
-  void Remember(FamilyId family, std::string key, std::optional<std::string> value) {
+  void Remember(FamilyId family, std::string_view key, std::optional<std::string> value) {
     auto& cache = cache_[family];
+    if (auto it = cache.find(key); it != cache.end()) {
+      it->second = std::move(value);  // the usual case: Apply read the key before writing it
+      return;
+    }
     if (cache.size() >= max_cached_keys_) cache.clear();  // crude, but bounded and cheap
-    cache.insert_or_assign(std::move(key), std::move(value));
+    cache.emplace(std::string(key), std::move(value));
   }
 
   Store* store_;

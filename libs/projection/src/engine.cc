@@ -462,7 +462,8 @@ Status Engine::Rebuild(const ProgressFn& progress) {
   ReportRebuild(state, progress);
 
   auto last_report = started;
-  auto replay = [&](const std::vector<TopicPartitionOffset>& until) -> Status {
+  // Progress is reported only outside the apply lock, so a callback may use the engine.
+  auto replay = [&](const std::vector<TopicPartitionOffset>& until, bool report) -> Status {
     while (!applier->Reached(until)) {
       TRAPPE_ASSIGN_OR_RETURN(const auto records, applier->Poll(options_.poll_timeout));
       if (records.empty()) continue;
@@ -476,7 +477,7 @@ Status Engine::Rebuild(const ProgressFn& progress) {
           state.events_total > state.events_done ? state.events_total - state.events_done : 0;
       state.eta_seconds =
           state.events_per_second > 0 ? static_cast<double>(left) / state.events_per_second : 0;
-      if (now - last_report >= options_.rebuild_progress_interval) {
+      if (report && now - last_report >= options_.rebuild_progress_interval) {
         ReportRebuild(state, progress);
         last_report = now;
       }
@@ -484,7 +485,7 @@ Status Engine::Rebuild(const ProgressFn& progress) {
     return Status::Ok();
   };
 
-  Status replayed = replay(target);
+  Status replayed = replay(target, /*report=*/true);
   if (replayed.ok()) replayed = store->Flush();
   if (!replayed.ok()) {
     log::Error("projection.rebuild_failed", {{"projection", name_}, {"error", replayed.ToString()}});
@@ -494,7 +495,7 @@ Status Engine::Rebuild(const ProgressFn& progress) {
   applier->set_write_options(options_.sync_commits, false);
   {
     std::lock_guard apply(apply_mu_);
-    Status caught_up = replay(Checkpoints());
+    Status caught_up = replay(Checkpoints(), /*report=*/false);
     if (caught_up.ok()) caught_up = internal::WriteCurrent(directory, name);
     if (!caught_up.ok()) {
       log::Error("projection.rebuild_failed",
