@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
+#include <tuple>
 #include <unordered_set>
 
 #include "trappe/service/convert.h"
 
 namespace trappe::workload {
 namespace {
+
+const CivilDate kNeverOpened = CivilDate::FromYmd(9999, 12, 31).value();
 
 // Collects the cases under index prefixes, each once.
 class CaseCollector {
@@ -22,11 +26,18 @@ class CaseCollector {
 
   // Hands the cases to the inputs, by case id (as the rules list them).
   void Finish() {
-    std::sort(records_.begin(), records_.end(),
-              [](const CaseRecord& a, const CaseRecord& b) { return a.facts.case_id < b.facts.case_id; });
+    const auto first = [](const CaseRecord& r) {
+      return r.facts.open_periods.empty() ? kNeverOpened : r.facts.open_periods.front().opened_on;
+    };
+    std::sort(records_.begin(), records_.end(), [&](const CaseRecord& a, const CaseRecord& b) {
+      const CivilDate fa = first(a), fb = first(b);
+      return fa != fb ? fa < fb : a.facts.case_id < b.facts.case_id;
+    });
     inputs_.case_facts.reserve(records_.size());
     inputs_.case_teams.reserve(records_.size());
+    inputs_.first_opened.reserve(records_.size());
     for (CaseRecord& r : records_) {
+      inputs_.first_opened.push_back(first(r));
       inputs_.case_facts.push_back(std::move(r.facts));
       inputs_.case_teams.push_back(std::move(r.team_id));
     }
@@ -111,7 +122,12 @@ Result<rules::Workload> ComputeWorkload(const LoadInputs& inputs, CivilDate date
   std::vector<rules::CaseworkerFacts> caseworkers;
   caseworkers.reserve(inputs.caseworkers.size());
   for (const auto& r : inputs.caseworkers) caseworkers.push_back(r.FactsOn(date));
-  return rules::WorkloadOn(TableOn(inputs.tables, date).table, caseworkers, inputs.case_facts, date);
+  // Only cases opened by the date can weigh on it (the rules order their answer themselves).
+  const size_t opened = static_cast<size_t>(
+      std::upper_bound(inputs.first_opened.begin(), inputs.first_opened.end(), date) -
+      inputs.first_opened.begin());
+  return rules::WorkloadOn(TableOn(inputs.tables, date).table, caseworkers,
+                           std::span<const rules::CaseWeightFacts>(inputs.case_facts).first(opened), date);
 }
 
 v1::CaseworkerLoad ToProtoLoad(const rules::Workload& workload, const rules::CaseworkerLoad& load,
