@@ -345,6 +345,36 @@ TEST_F(WorkloadServiceTest, SuggestAssigneePicksTheMostHeadroomAndNeverSomeoneWh
   EXPECT_EQ(team.target_millipoints(), 216000);
 }
 
+TEST_F(WorkloadServiceTest, ACaseworkerWhoMovesTeamCountsInEachTeamInTurn) {
+  RegisterOrganisation();
+  ASSERT_OK(CreateTeam("nord"));
+  WriteMixedHistory();
+  v1::ChangeCaseworkerRequest move;
+  move.set_caseworker_id("bo");
+  move.set_team_id("nord");
+  *move.mutable_effective_date() = service::ToProtoDate(D("2024-09-01"));
+  ASSERT_OK(Change(move));
+  CatchUp();
+  // vest on 2024-08-31: anna 26 + bo 3 against 120 + 96 + 120; nord empty.
+  ASSERT_OK_AND_ASSIGN(v1::TeamLoad vest, TeamLoad("vest", D("2024-08-31")));
+  EXPECT_EQ(vest.load_millipoints(), 29000);
+  EXPECT_EQ(vest.caseworkers_size(), 3);
+  ASSERT_OK_AND_ASSIGN(v1::TeamLoad nord, TeamLoad("nord", D("2024-08-31")));
+  EXPECT_EQ(nord.caseworkers_size(), 0);
+  // From 2024-09-01 bo and his 3 points are in nord; the cases stay vest's.
+  ASSERT_OK_AND_ASSIGN(vest, TeamLoad("vest", D("2024-09-01")));
+  EXPECT_EQ(vest.load_millipoints(), 26000);
+  EXPECT_EQ(vest.target_millipoints(), 240000);
+  EXPECT_EQ(vest.case_count(), 3);
+  ASSERT_OK_AND_ASSIGN(nord, TeamLoad("nord", D("2024-09-01")));
+  ASSERT_EQ(nord.caseworkers_size(), 1);
+  EXPECT_EQ(nord.caseworkers(0).caseworker_id(), "bo");
+  EXPECT_EQ(nord.load_millipoints(), 3000);
+  EXPECT_EQ(nord.case_count(), 0);
+  ASSERT_OK_AND_ASSIGN(auto s, Suggest("nord", cases::v1::CASE_GRADE_SIMPLE, D("2024-09-01")));
+  EXPECT_EQ(s.caseworker_id(), "bo");
+}
+
 TEST_F(WorkloadServiceTest, RejectsBadInputNamingTheField) {
   RegisterOrganisation();
   EXPECT_STATUS(RegisterCaseworker("dan", "vest", 1200, D("2024-01-01")), StatusCode::kInvalidArgument, "fte_milli");
