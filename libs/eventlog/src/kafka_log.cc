@@ -371,9 +371,10 @@ Status KafkaLog::Start() {
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "acks", "all"));
   TRAPPE_RETURN_IF_ERROR(
       Set(conf.get(), "message.timeout.ms", std::to_string(ToMillis(o.delivery_timeout))));
-  // Defaults a deployment may override: a short linger (an Append waits for its
-  // records), and a deep queue (many concurrent appenders).
+  // Defaults a deployment may override: a short linger and no Nagle delay (an Append
+  // waits for its records), and a deep queue (many concurrent appenders).
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "linger.ms", "1"));
+  TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "socket.nagle.disable", "true"));
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "queue.buffering.max.messages", "1000000"));
   TRAPPE_RETURN_IF_ERROR(SetAll(conf.get(), o.properties));
   TRAPPE_RETURN_IF_ERROR(SetAll(conf.get(), o.producer_properties));
@@ -536,6 +537,7 @@ Result<std::unique_ptr<RdKafka::KafkaConsumer>> KafkaLog::NewConsumer() {
   // fetch within 100 ms so read-your-write waits stay short.
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "check.crcs", "true"));
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "fetch.wait.max.ms", "100"));
+  TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "socket.nagle.disable", "true"));
   TRAPPE_RETURN_IF_ERROR(SetAll(conf.get(), o.properties));
   TRAPPE_RETURN_IF_ERROR(SetAll(conf.get(), o.consumer_properties));
   std::string error;
