@@ -109,6 +109,32 @@ TEST_F(CasesWithWorkloadTest, ACaseOpenedWithoutACaseworkerGetsTheSuggestedOne) 
       << lines.entries(1).summary();
 }
 
+TEST_F(CasesWithWorkloadTest, WithNobodyToSuggestTheCaseOpensWithoutAPrimary) {
+  wv1::CreateTeamRequest team;
+  team.set_tenant(kTenant);
+  team.set_request_id("team-empty");
+  team.set_actor("admin");
+  team.set_team_id("tom");
+  team.set_name("Team without caseworkers");
+  wv1::CreateTeamResponse created;
+  ASSERT_OK(FromGrpcStatus(workload_->CreateTeam(ServiceHarness::Context().get(), team, &created)));
+
+  v1::OpenCaseRequest r = Open("open-1", "", "0107154321");
+  r.set_team_id("tom");
+  // Workload answers FAILED_PRECONDITION (nobody in team tom can take it): the contract
+  // opens the case without a primary and says why.
+  ASSERT_OK_AND_ASSIGN(const v1::OpenCaseResponse opened, cases_->OpenCase(r));
+  EXPECT_TRUE(opened.caseworker_id().empty());
+  EXPECT_FALSE(opened.caseworker_suggested());
+  EXPECT_EQ(opened.assignment_reason().rfind("no caseworker assigned: ", 0), 0u)
+      << opened.assignment_reason();
+  EXPECT_NE(opened.assignment_reason().find("team tom"), std::string::npos)
+      << opened.assignment_reason();
+  EXPECT_EQ(opened.version(), 1u);
+  ASSERT_OK_AND_ASSIGN(const v1::Case c, cases_->Case(opened.case_id()));
+  EXPECT_EQ(c.caseworkers_size(), 0);
+}
+
 TEST_F(CasesWithWorkloadTest, AnUnknownTeamIsAFailedPreconditionAndWritesNothing) {
   v1::OpenCaseRequest r = Open("open-1", "", "0107154321");
   r.set_team_id("nord");
