@@ -355,6 +355,52 @@ TEST_F(SchedulingServiceTest, CommandsRejectBadInputAndWriteNothing) {
   EXPECT_EQ(Due(D(2026, 3, 2), true).size(), 4u);
 }
 
+TEST_F(SchedulingServiceTest, QueriesRejectBadInputNamingTheField) {
+  Municipality();
+  v1::ListDueDeadlinesRequest due;
+  due.set_tenant(kTenant);
+  due.set_window_days(-1);
+  v1::ListDueDeadlinesResponse due_out;
+  grpc::Status s = stub_->ListDueDeadlines(ServiceHarness::Context().get(), due, &due_out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("window_days"), std::string::npos);
+  due.set_window_days(0);
+  due.mutable_page()->set_page_token("not a token");
+  s = stub_->ListDueDeadlines(ServiceHarness::Context().get(), due, &due_out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("page.page_token"), std::string::npos);
+  due.set_tenant("Herning");
+  EXPECT_EQ(stub_->ListDueDeadlines(ServiceHarness::Context().get(), due, &due_out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::GetComplianceRequest compliance;
+  compliance.set_tenant(kTenant);
+  v1::GetComplianceResponse compliance_out;
+  s = stub_->GetCompliance(ServiceHarness::Context().get(), compliance, &compliance_out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("period.start_date"), std::string::npos);
+  *compliance.mutable_period()->mutable_start_date() = PD(2026, 2, 1);
+  *compliance.mutable_period()->mutable_end_date() = PD(2026, 1, 1);
+  s = stub_->GetCompliance(ServiceHarness::Context().get(), compliance, &compliance_out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("period.end_date"), std::string::npos);
+
+  v1::ListCaseDeadlinesRequest of_case;
+  of_case.set_tenant(kTenant);
+  of_case.set_case_id(kCase);
+  v1::ListCaseDeadlinesResponse of_case_out;
+  EXPECT_EQ(
+      stub_->ListCaseDeadlines(ServiceHarness::Context().get(), of_case, &of_case_out).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  *of_case.mutable_as_of() = common::v1::Date();
+  of_case.mutable_as_of()->set_year(2026);
+  of_case.mutable_as_of()->set_month(2);
+  of_case.mutable_as_of()->set_day(30);
+  s = stub_->ListCaseDeadlines(ServiceHarness::Context().get(), of_case, &of_case_out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("as_of"), std::string::npos);
+}
+
 // A repeated request_id returns the original follow-up and writes nothing.
 TEST_F(SchedulingServiceTest, RepeatedRequestReturnsTheOriginalFollowUp) {
   Municipality();
