@@ -633,8 +633,9 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     const store::StaircaseVersion* in_force = StaircaseOn(versions, as_of);
     if (in_force == nullptr) return NotFound("municipality " + r.tenant() + " is not registered");
     DistributionBuilder builder(as_of, r.team_id());
-    TRAPPE_RETURN_IF_ERROR(ForEachCase(
-        *view, r.tenant(), [&](const store::CaseRecord& record) { builder.Add(record); }));
+    TRAPPE_RETURN_IF_ERROR(ForEachTimeline(*view, r.tenant(), [&](std::string_view timeline) {
+      return builder.AddTimeline(timeline);
+    }));
     *out->mutable_as_of() = ToProtoDate(as_of);
     for (v1::StepCount& step : builder.Finish(in_force->staircase())) {
       *out->add_steps() = std::move(step);

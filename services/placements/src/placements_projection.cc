@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "staircase_figures.h"
 #include "trappe/common/log.h"
 #include "trappe/events/headers.h"
 #include "trappe/events/v1/envelope.pb.h"
@@ -53,7 +54,9 @@ Result<store::CaseRecord> GetCase(ApplyContext& context, std::string_view tenant
 }
 
 Status PutCase(ApplyContext& context, std::string_view tenant, const store::CaseRecord& record) {
-  return context.Put(kCasesFamily, CaseKey(tenant, record.case_id()), record.SerializeAsString());
+  const std::string key = CaseKey(tenant, record.case_id());
+  TRAPPE_RETURN_IF_ERROR(context.Put(kTimelinesFamily, key, EncodeTimeline(record)));
+  return context.Put(kCasesFamily, key, record.SerializeAsString());
 }
 
 store::InterventionRecord* FindIntervention(store::CaseRecord& record, std::string_view id) {
@@ -188,7 +191,7 @@ std::vector<std::string> PlacementsProjection::Topics() const {
 }
 
 std::vector<std::string> PlacementsProjection::ColumnFamilies() const {
-  return {"requests", "cases", "interventions", "staircases", "children"};
+  return {"requests", "cases", "interventions", "staircases", "children", "timelines"};
 }
 
 Status PlacementsProjection::Apply(const projection::Event& event, ApplyContext& context) const {
@@ -314,6 +317,20 @@ Status ForEachCase(const projection::ReadView& view, std::string_view tenant,
                   arena.Reset();
                   return true;
                 }));
+  return decode;
+}
+
+Status ForEachTimeline(const projection::ReadView& view, std::string_view tenant,
+                       const std::function<bool(std::string_view)>& fn) {
+  Status decode;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(kTimelinesFamily, projection::TenantPrefix(tenant),
+                                   [&](std::string_view, std::string_view value) {
+                                     if (!fn(value)) {
+                                       decode = DataLoss("undecodable case timeline");
+                                       return false;
+                                     }
+                                     return true;
+                                   }));
   return decode;
 }
 

@@ -7,6 +7,8 @@
 //   staircases     "<tenant>/s/<YYYY-MM-DD>" -> StaircaseVersion, and "<tenant>/v" -> the
 //                  STAIRCASE aggregate's version
 //   children       "<tenant>/<child_id>/<case_id>" -> "" (a child's cases)
+//   timelines      "<tenant>/<case_id>" -> the case's step timeline (EncodeTimeline), derived
+//                  from the case record whenever it is written
 //
 // A case's events and this service's events about it share the case's partition, and the
 // staircase events share the municipality's: every record is written from one partition's
@@ -31,10 +33,12 @@ inline constexpr projection::FamilyId kCasesFamily = 1;
 inline constexpr projection::FamilyId kInterventionsFamily = 2;
 inline constexpr projection::FamilyId kStaircasesFamily = 3;
 inline constexpr projection::FamilyId kChildrenFamily = 4;
+inline constexpr projection::FamilyId kTimelinesFamily = 5;
 
 class PlacementsProjection final : public projection::Projection {
  public:
   std::string Name() const override { return "placements"; }
+  uint32_t Version() const override { return 2; }
   std::vector<std::string> Topics() const override;
   std::vector<std::string> ColumnFamilies() const override;
   Status Apply(const projection::Event& event, projection::ApplyContext& context) const override;
@@ -65,6 +69,11 @@ Result<uint64_t> StaircaseAggregateVersion(const projection::ReadView& view,
 // Calls fn for every case of the tenant; the record is reused between calls.
 Status ForEachCase(const projection::ReadView& view, std::string_view tenant,
                    const std::function<void(const store::CaseRecord&)>& fn);
+
+// Calls fn with every case timeline of the tenant (EncodeTimeline); fn returns false for
+// one it cannot decode (DATA_LOSS).
+Status ForEachTimeline(const projection::ReadView& view, std::string_view tenant,
+                       const std::function<bool(std::string_view)>& fn);
 
 // The version in force on `date`: the latest effective on or before it, else the first
 // (the registration's preset applies before any later configuration). Null when none.

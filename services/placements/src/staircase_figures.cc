@@ -1,6 +1,8 @@
 #include "staircase_figures.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstring>
 
 #include "trappe/service/convert.h"
 
@@ -282,6 +284,166 @@ v1::Intervention ToApiIntervention(const InterventionFacts& f, CivilDate as_of) 
   return out;
 }
 
+namespace {
+
+// Timeline encoding: little-endian fixed-width integers and length-prefixed strings.
+//   str child, str team, u32 toggles {i32 day, u8 open}, u32 interventions
+//   {i32 start, i32 end (first day no longer active; INT32_MAX while running), u32 pieces
+//    {i32 from, i32 step, i64 monthly cost, u8 prevention, u8 category, str step name}}
+template <typename T>
+void Put(std::string& out, T value) {
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, &value, sizeof(T));
+  out.append(bytes, sizeof(T));
+}
+
+void PutString(std::string& out, std::string_view s) {
+  Put<uint32_t>(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <typename T>
+  T Get() {
+    T value{};
+    if (in_.size() < sizeof(T)) {
+      ok_ = false;
+      return value;
+    }
+    std::memcpy(&value, in_.data(), sizeof(T));
+    in_.remove_prefix(sizeof(T));
+    return value;
+  }
+  std::string_view GetString() {
+    const uint32_t n = Get<uint32_t>();
+    if (!ok_ || in_.size() < n) {
+      ok_ = false;
+      return {};
+    }
+    const std::string_view s = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return s;
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+int32_t Days(CivilDate date) { return static_cast<int32_t>(date.days_since_epoch()); }
+
+}  // namespace
+
+std::string EncodeTimeline(const store::CaseRecord& record) {
+  std::string out;
+  PutString(out, record.child_id().empty() ? record.case_id() : record.child_id());
+  PutString(out, record.team_id());
+  Put<uint32_t>(out, static_cast<uint32_t>(record.toggles_size()));
+  for (const store::CaseToggle& t : record.toggles()) {
+    Put<int32_t>(out, Days(DateOf(t.date())));
+    Put<uint8_t>(out, t.open() ? 1 : 0);
+  }
+  const CaseFacts facts = FactsOf(record);
+  Put<uint32_t>(out, static_cast<uint32_t>(facts.facts.size()));
+  for (const InterventionFacts& f : facts.facts) {
+    const rules::Intervention& iv = f.rules();
+    Put<int32_t>(out, Days(iv.started_on));
+    Put<int32_t>(out, iv.ended_on ? Days(*iv.ended_on) : INT32_MAX);
+    std::vector<CivilDate> cuts = {iv.started_on};
+    for (const rules::InterventionChange& c : iv.changes) {
+      if ((c.step || c.monthly_cost_ore) && c.effective > iv.started_on &&
+          (!iv.ended_on || c.effective < *iv.ended_on)) {
+        cuts.push_back(c.effective);
+      }
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    Put<uint32_t>(out, static_cast<uint32_t>(cuts.size()));
+    for (const CivilDate cut : cuts) {
+      const rules::InterventionTerms terms = rules::TermsOn(iv, cut);
+      const StepInfo* step = f.Step(terms.step);
+      Put<int32_t>(out, Days(cut));
+      Put<int32_t>(out, terms.step);
+      Put<int64_t>(out, terms.monthly_cost_ore);
+      Put<uint8_t>(out, step != nullptr && step->prevention ? 1 : 0);
+      Put<uint8_t>(out, static_cast<uint8_t>(step != nullptr ? step->category : 0));
+      PutString(out, step != nullptr ? step->name : std::string_view());
+    }
+  }
+  return out;
+}
+
+bool DistributionBuilder::AddTimeline(std::string_view timeline) {
+  Reader in(timeline);
+  const std::string_view child = in.GetString();
+  const std::string_view team = in.GetString();
+  const bool counted_team = team_id_.empty() || team == team_id_;
+  const int32_t day = Days(as_of_);
+  // Open on the date: the last toggle by date on or before it (same date: as recorded).
+  bool open = false;
+  bool any = false;
+  int32_t latest = 0;
+  const uint32_t toggles = in.Get<uint32_t>();
+  for (uint32_t i = 0; i < toggles && in.ok(); ++i) {
+    const int32_t d = in.Get<int32_t>();
+    const bool is_open = in.Get<uint8_t>() != 0;
+    if (d > day) continue;
+    if (!any || d >= latest) {
+      open = is_open;
+      latest = d;
+      any = true;
+    }
+  }
+  int step = 0;
+  bool active = false;
+  const uint32_t interventions = in.Get<uint32_t>();
+  for (uint32_t i = 0; i < interventions && in.ok(); ++i) {
+    const int32_t start = in.Get<int32_t>();
+    const int32_t end = in.Get<int32_t>();
+    const bool running = start <= day && day < end;
+    const uint32_t pieces = in.Get<uint32_t>();
+    int piece_step = 0;
+    int64_t piece_cost = 0;
+    bool piece_prevention = false;
+    uint8_t piece_category = 0;
+    std::string_view piece_name;
+    for (uint32_t p = 0; p < pieces && in.ok(); ++p) {
+      const int32_t from = in.Get<int32_t>();
+      const int32_t s = in.Get<int32_t>();
+      const int64_t cost = in.Get<int64_t>();
+      const bool prevention = in.Get<uint8_t>() != 0;
+      const uint8_t category = in.Get<uint8_t>();
+      const std::string_view name = in.GetString();
+      if (running && from <= day) {
+        piece_step = s;
+        piece_cost = cost;
+        piece_prevention = prevention;
+        piece_category = category;
+        piece_name = name;
+      }
+    }
+    if (!running || !counted_team) continue;
+    active = true;
+    step = std::max(step, piece_step);
+    cost_by_step_[piece_step] += piece_cost;
+    if (!seen_steps_.contains(piece_step)) {
+      v1::StaircaseStep& seen = seen_steps_[piece_step];
+      seen.set_number(piece_step);
+      seen.set_name(std::string(piece_name));
+      seen.set_prevention(piece_prevention);
+      seen.set_category(static_cast<v1::StepCategory>(piece_category));
+    }
+  }
+  if (!in.ok()) return false;
+  if (!counted_team || (!open && !active)) return true;
+  Child& c = children_[std::string(child)];
+  c.step = std::max(c.step, step);
+  return true;
+}
+
 DistributionBuilder::DistributionBuilder(CivilDate as_of, std::string team_id)
     : as_of_(as_of), team_id_(std::move(team_id)) {}
 
@@ -302,34 +464,6 @@ bool AnyOverlaps(const store::CaseRecord& record, CivilDate first, CivilDate las
 }
 
 }  // namespace
-
-void DistributionBuilder::Add(const store::CaseRecord& record) {
-  if (!team_id_.empty() && record.team_id() != team_id_) return;
-  const bool open = IsOpenOn(record, as_of_);
-  int step = 0;
-  bool active = false;
-  if (!AnyOverlaps(record, as_of_, as_of_)) {
-    if (!open) return;
-    const std::string& child = record.child_id().empty() ? record.case_id() : record.child_id();
-    children_.try_emplace(child);
-    return;
-  }
-  const CaseFacts case_facts = FactsOf(record);
-  for (const InterventionFacts& f : case_facts.facts) {
-    if (!rules::IsActiveOn(f.rules(), as_of_)) continue;
-    active = true;
-    const rules::InterventionTerms terms = rules::TermsOn(f.rules(), as_of_);
-    step = std::max(step, terms.step);
-    cost_by_step_[terms.step] += terms.monthly_cost_ore;
-    if (!seen_steps_.contains(terms.step)) {
-      if (const StepInfo* info = f.Step(terms.step)) seen_steps_[terms.step] = ToProtoStep(*info);
-    }
-  }
-  if (!open && !active) return;
-  const std::string& child = record.child_id().empty() ? record.case_id() : record.child_id();
-  Child& c = children_[child];
-  c.step = std::max(c.step, step);
-}
 
 std::vector<v1::StepCount> DistributionBuilder::Finish(const v1::Staircase& staircase) const {
   std::map<int, int> children_by_step;

@@ -68,11 +68,18 @@ std::vector<v1::StepChange> CaseTrajectory(const CaseFacts& facts, CivilDate as_
 // An intervention as the API shows it on as_of.
 v1::Intervention ToApiIntervention(const InterventionFacts& facts, CivilDate as_of);
 
+// A case's step timeline in a compact encoding, written by the projection next to the
+// case record so that the distribution on a date reads a few integers per case instead of
+// decoding the record: the child, the team, the open/closed dates, and per intervention
+// its active days and the pieces of constant step and cost (from libs/rules' TermsOn).
+std::string EncodeTimeline(const store::CaseRecord& record);
+
 // Accumulates the distribution of children over the steps on one date.
 class DistributionBuilder {
  public:
   DistributionBuilder(CivilDate as_of, std::string team_id);
-  void Add(const store::CaseRecord& record);
+  // Adds one case from its EncodeTimeline output; false when it cannot be decoded.
+  [[nodiscard]] bool AddTimeline(std::string_view timeline);
   // One entry per step of `staircase` from step 0 upwards, plus any step a child stands on
   // that the staircase no longer has.
   std::vector<v1::StepCount> Finish(const v1::Staircase& staircase) const;

@@ -456,6 +456,17 @@ TEST_F(PlacementServiceTest, ChangingTheStepMovesTheChildFromItsDate) {
   EXPECT_EQ(t.interventions(0).monthly_cost_oere(), 2'000'000);
   EXPECT_EQ(t.interventions(0).step_name(), "Anbringelse i slægt eller netværk");
 
+  // The distribution follows the change from its date.
+  ASSERT_OK_AND_ASSIGN(const v1::GetStaircaseDistributionResponse march,
+                       GetStaircaseDistribution(Distribution("2025-03-31")));
+  EXPECT_EQ(march.steps(5).children(), 1);
+  EXPECT_EQ(march.steps(5).monthly_cost_oere(), 3'100'000);
+  ASSERT_OK_AND_ASSIGN(const v1::GetStaircaseDistributionResponse april,
+                       GetStaircaseDistribution(Distribution("2025-04-01")));
+  EXPECT_EQ(april.steps(5).children(), 0);
+  EXPECT_EQ(april.steps(4).children(), 1);
+  EXPECT_EQ(april.steps(4).monthly_cost_oere(), 2'000'000);
+
   // Q1 2025 at 31,000 kr, then April at 20,000 kr: 3 x 3,100,000 + 2,000,000.
   ASSERT_OK_AND_ASSIGN(const v1::GetKeyFiguresResponse f,
                        GetKeyFigures(Figures("2025-01-01", "2025-04-30")));
