@@ -1,0 +1,187 @@
+// The trappe CLI end to end: the real binary against the real host (all services, an
+// embedded log in a temp dir, port 0, a fixed clock).
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "trappe/cases/v1/service.pb.h"
+#include "trappe/host/host.h"
+#include "trappe/testing/status_matchers.h"
+#include "trappe/testing/temp_dir.h"
+
+extern char** environ;
+
+namespace trappe {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (host::AvailableTargets().size() < 4) GTEST_SKIP() << "this build lacks a service";
+    host::HostOptions options;
+    options.listen_address = "127.0.0.1:0";
+    options.data_dir = dir_.path() / "data";
+    ASSERT_OK_AND_ASSIGN(host_, host::Host::Start(options, &clock_));
+    ASSERT_OK(host_->WaitUntilReady(std::chrono::steady_clock::now() + std::chrono::minutes(1)));
+  }
+
+  // Runs `trappe --server <host> args...` with a clean environment and waits for it.
+  Outcome Trappe(std::vector<std::string> args) {
+    const std::string out_path = dir_.Sub("out" + std::to_string(runs_));
+    const std::string err_path = dir_.Sub("err" + std::to_string(runs_));
+    ++runs_;
+    std::vector<std::string> argv_strings = {TRAPPE_CLI_BINARY, "--server", host_->address()};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& arg : argv_strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::string actor = "TRAPPE_ACTOR=tester";
+    std::vector<char*> env = {actor.data(), nullptr};
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    pid_t pid = 0;
+    Outcome outcome;
+    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
+      outcome.err = "posix_spawn failed: " + std::to_string(spawned);
+      return outcome;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    outcome.out = ReadFile(out_path);
+    outcome.err = ReadFile(err_path);
+    return outcome;
+  }
+
+  testing::TempDir dir_;
+  FixedClock clock_{ParseTimestamp("2026-03-02T09:00:00Z").value()};
+  std::unique_ptr<host::Host> host_;
+  int runs_ = 0;
+};
+
+// Registers Herning with its presets, team Vest and caseworker Anna.
+void SetUpOrganisation(CliTest* test, const std::function<Outcome(std::vector<std::string>)>& run) {
+  (void)test;
+  const Outcome municipality = run({"municipality", "add", "0657", "--name", "Herning",
+                                    "--effective-from", "2026-01-01"});
+  ASSERT_EQ(municipality.exit_code, 0) << municipality.err;
+  EXPECT_THAT(municipality.out, HasSubstr("registered municipality 0657 (Herning)"));
+  EXPECT_THAT(municipality.out, HasSubstr("(version 1)"));
+
+  const Outcome team = run({"team", "add", "--tenant", "0657", "--name", "Vest", "--id", "vest"});
+  ASSERT_EQ(team.exit_code, 0) << team.err;
+  EXPECT_THAT(team.out, HasSubstr("created team vest (Vest)"));
+
+  const Outcome caseworker = run({"caseworker", "add", "--tenant", "0657", "--name", "Anna Holm",
+                                  "--team", "vest", "--id", "anna", "--fte", "0.8", "--start",
+                                  "2026-01-01"});
+  ASSERT_EQ(caseworker.exit_code, 0) << caseworker.err;
+  EXPECT_THAT(caseworker.out, HasSubstr("registered caseworker anna (Anna Holm, team vest)"));
+}
+
+TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
+  const auto run = [this](std::vector<std::string> args) { return Trappe(std::move(args)); };
+  ASSERT_NO_FATAL_FAILURE(SetUpOrganisation(this, run));
+
+  // --json prints the response exactly: it parses back into the API's message.
+  const Outcome open = Trappe({"--json", "case", "open", "--tenant", "0657", "--cpr",
+                               "0101201234", "--given-name", "Sofie", "--family-name", "Jensen",
+                               "--basis", "report-of-concern", "--team", "vest", "--caseworker",
+                               "anna", "--grade", "complex", "--on", "2026-02-16"});
+  ASSERT_EQ(open.exit_code, 0) << open.err;
+  cases::v1::OpenCaseResponse opened;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(open.out, &opened).ok()) << open.out;
+  ASSERT_THAT(opened.case_id(), Not(IsEmpty()));
+  EXPECT_EQ(opened.caseworker_id(), "anna");
+  EXPECT_FALSE(opened.caseworker_suggested());
+  EXPECT_EQ(opened.version(), 3u);  // opened, the primary assigned, the grade assessed
+  ASSERT_GE(opened.positions_size(), 1);
+  const auto& written = opened.positions(opened.positions_size() - 1);
+  const std::string position = written.topic() + ":" + std::to_string(written.partition()) +
+                               ":" + std::to_string(written.offset());
+
+  const Outcome show = Trappe({"case", "show", opened.case_id(), "--tenant", "0657",
+                               "--min-position", position});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr(opened.case_id()));
+  EXPECT_THAT(show.out, HasSubstr("Sofie Jensen"));
+  EXPECT_THAT(show.out, HasSubstr("2026-02-16"));
+  EXPECT_THAT(show.out, HasSubstr("complex"));
+  EXPECT_THAT(show.out, HasSubstr("anna"));
+
+  const Outcome history = Trappe({"case", "history", opened.case_id(), "--tenant", "0657",
+                                  "--min-position", position});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_THAT(history.out, HasSubstr("EFFECTIVE"));
+  EXPECT_THAT(history.out, HasSubstr("CaseOpened"));
+  EXPECT_THAT(history.out, HasSubstr("tester"));  // the actor, from TRAPPE_ACTOR
+  EXPECT_THAT(history.out, HasSubstr("2026-02-16"));
+}
+
+TEST_F(CliTest, AServerErrorPrintsTheServersMessageAndExitsOne) {
+  const auto run = [this](std::vector<std::string> args) { return Trappe(std::move(args)); };
+  ASSERT_NO_FATAL_FAILURE(SetUpOrganisation(this, run));
+  // The server's clock says 2026-03-02: a case cannot open in 2027.
+  const Outcome open = Trappe({"case", "open", "--tenant", "0657", "--cpr", "0101201234",
+                               "--given-name", "Sofie", "--family-name", "Jensen", "--team",
+                               "vest", "--caseworker", "anna", "--on", "2027-01-01"});
+  EXPECT_EQ(open.exit_code, 1);
+  EXPECT_THAT(open.err, HasSubstr("trappe: INVALID_ARGUMENT: "));
+  EXPECT_THAT(open.err, HasSubstr("opened_on"));
+  EXPECT_THAT(open.out, IsEmpty());
+
+  const Outcome missing = Trappe({"case", "show", "no-such-case", "--tenant", "0657"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("trappe: "));
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  const Outcome no_name = Trappe({"team", "add", "--tenant", "0657"});
+  EXPECT_EQ(no_name.exit_code, 2);
+  EXPECT_THAT(no_name.err, HasSubstr("--name"));
+  const Outcome bad_date = Trappe({"case", "as-of", "c1", "2026-02-30", "--tenant", "0657"});
+  EXPECT_EQ(bad_date.exit_code, 2);
+  EXPECT_THAT(bad_date.err, HasSubstr("not a date"));
+  const Outcome bad_enum = Trappe({"case", "assess", "c1", "--grade", "huge", "--tenant", "0657"});
+  EXPECT_EQ(bad_enum.exit_code, 2);
+  EXPECT_THAT(bad_enum.err, HasSubstr("simple, complex, very-complex"));
+  const Outcome no_tenant = Trappe({"case", "show", "c1"});
+  EXPECT_EQ(no_tenant.exit_code, 2);
+  EXPECT_THAT(no_tenant.err, HasSubstr("--tenant"));
+}
+
+}  // namespace
+}  // namespace trappe
