@@ -680,7 +680,9 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     int64_t offset = 0;
     if (!r.page().page_token().empty()) {
       const std::string& token = r.page().page_token();
-      if (token.size() > 12 || !std::all_of(token.begin(), token.end(), ::isdigit)) {
+      if (token.size() > 12 || !std::all_of(token.begin(), token.end(), [](unsigned char ch) {
+            return ch >= '0' && ch <= '9';
+          })) {
         return InvalidArgument("page.page_token", "is not a token this service returned");
       }
       offset = std::stoll(token);
