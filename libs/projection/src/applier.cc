@@ -26,47 +26,40 @@ bool HasPrefix(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
-// The writes of the batch being built, per family; nullopt marks a delete. Reads fall
-// through to the committed store. A std::map keeps the overlay ordered for Scan, and
-// collapses repeated writes to one key into a single write at commit.
+// The writes of the batch being built, per family (nullopt marks a delete), in a std::map:
+// ordered for Scan, and repeated writes to one key collapse into one write at commit.
+//
+// Beside it, a cache of each key's latest value: committed, or written by this batch. The
+// applier is its store's only writer, so the cache cannot go stale; Get answers from it
+// without touching RocksDB or the map. Discarding a batch drops its keys from the cache.
 class Overlay final : public ApplyContext {
  public:
   Overlay(Store* store, size_t max_cached_keys)
       : store_(store),
         pending_(store->family_count()),
         cache_(store->family_count()),
-        max_cached_keys_(std::max<size_t>(1, max_cached_keys / std::max<size_t>(1, store->family_count()))) {}
+        max_cached_keys_(std::max<size_t>(
+            1, max_cached_keys / std::max<size_t>(1, store->family_count()))) {}
 
   Status Put(FamilyId family, std::string_view key, std::string_view value) override {
     if (family >= pending_.size()) return InvalidArgument("family", "no such column family");
-    auto& pending = pending_[family];
-    auto it = pending.lower_bound(key);
-    if (it != pending.end() && it->first == key) {
-      it->second.emplace(value);
-    } else {
-      pending.emplace_hint(it, std::string(key), std::string(value));
-    }
+    Write(family, key, std::optional<std::string>(std::in_place, value));
     return Status::Ok();
   }
 
   Status Delete(FamilyId family, std::string_view key) override {
     if (family >= pending_.size()) return InvalidArgument("family", "no such column family");
-    auto& pending = pending_[family];
-    auto it = pending.lower_bound(key);
-    if (it != pending.end() && it->first == key) {
-      it->second.reset();
-    } else {
-      pending.emplace_hint(it, std::string(key), std::nullopt);
-    }
+    Write(family, key, std::nullopt);
     return Status::Ok();
   }
 
   Result<std::optional<std::string>> Get(FamilyId family, std::string_view key) override {
     if (family >= pending_.size()) return InvalidArgument("family", "no such column family");
+    const auto& cache = cache_[family];
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    // The cache may have been emptied (it is bounded): the batch's own writes come next.
     const auto& pending = pending_[family];
     if (auto it = pending.find(key); it != pending.end()) return it->second;
-    auto& cache = cache_[family];
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
     std::string value;
     const rocksdb::Status s =
         store_->db()->Get(rocksdb::ReadOptions(), store_->family(family), key, &value);
@@ -105,17 +98,20 @@ class Overlay final : public ApplyContext {
     return FromRocks(it->status(), "scanning projection state");
   }
 
-  void Clear() {
-    for (auto& pending : pending_) pending.clear();
+  // Throws the batch's writes away.
+  void Discard() {
+    for (size_t family = 0; family < pending_.size(); ++family) {
+      for (const auto& entry : pending_[family]) {
+        auto& cache = cache_[family];
+        if (auto it = cache.find(entry.first); it != cache.end()) cache.erase(it);
+      }
+      pending_[family].clear();
+    }
   }
 
-  // After a commit: the batch's writes are now the committed values.
+  // After a commit: the batch's writes are the committed values (the cache has them).
   void Committed() {
-    for (size_t family = 0; family < pending_.size(); ++family) {
-      auto& pending = pending_[family];
-      for (auto& [key, value] : pending) Remember(family, key, std::move(value));
-      pending.clear();
-    }
+    for (auto& pending : pending_) pending.clear();
   }
 
   Status AppendTo(rocksdb::WriteBatch* batch) const {
@@ -135,10 +131,21 @@ class Overlay final : public ApplyContext {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
-  // Committed values (nullopt: known absent) of keys read or written lately. The applier is
-  // its store's only writer, so the cache cannot go stale; it saves the RocksDB lookups
-  // that dominate Apply when events keep touching the same keys.
+  // Latest values (nullopt: known absent) of keys read or written lately; bounded by
+  // max_cached_keys_, emptied when full. It saves the RocksDB lookups that would otherwise
+  // dominate Apply when events keep touching the same keys.
   using Cache = std::unordered_map<std::string, std::optional<std::string>, Hash, std::equal_to<>>;
+
+  void Write(FamilyId family, std::string_view key, std::optional<std::string> value) {
+    auto& pending = pending_[family];
+    auto it = pending.lower_bound(key);
+    if (it != pending.end() && it->first == key) {
+      it->second = value;
+    } else {
+      pending.emplace_hint(it, std::string(key), value);
+    }
+    Remember(family, key, std::move(value));
+  }
 
   void Remember(FamilyId family, std::string_view key, std::optional<std::string> value) {
     auto& cache = cache_[family];
@@ -265,7 +272,7 @@ Status Applier::ApplyOne(const eventlog::StoredRecord& record, BatchOutcome* out
 BatchOutcome Applier::ApplyAndCommit(const std::vector<eventlog::StoredRecord>& records) {
   auto reset = [this](BatchOutcome* outcome) {
     *outcome = BatchOutcome();
-    overlay_->Clear();
+    overlay_->Discard();
     skips_.clear();
     for (size_t slot = 0; slot < committed_.size(); ++slot) pending_[slot] = committed_[slot].offset;
   };
@@ -313,7 +320,7 @@ BatchOutcome Applier::ApplyAndCommit(const std::vector<eventlog::StoredRecord>& 
                  {"offset", skip.position.offset}});
     }
   }
-  overlay_->Clear();
+  if (!outcome.committed) overlay_->Discard();
   skips_.clear();
   outcome.status = std::move(stop);
   return outcome;
