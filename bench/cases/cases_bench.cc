@@ -49,9 +49,9 @@ struct Fixture {
   Status Open() {
     dir = std::filesystem::temp_directory_path() / ("cases-bench-" + NewUuid());
     std::filesystem::create_directories(dir / "cases");
-    TRAPPE_ASSIGN_OR_RETURN(log, eventlog::OpenEmbeddedLog({.directory = (dir / "log").string(),
-                                                            .sync = true,
-                                                            .clock = &clock}));
+    TRAPPE_ASSIGN_OR_RETURN(
+        log, eventlog::OpenEmbeddedLog(
+                 {.directory = (dir / "log").string(), .sync = true, .clock = &clock}));
     service::ModuleContext context{.log = log.get(), .clock = &clock, .ids = &ids};
     context.data_dir = dir / "cases";
     CasesOptions options;
@@ -134,7 +134,8 @@ class Client {
 
 double Percentile(std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
-  const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
+  const size_t i =
+      std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
   return sorted[i];
 }
 

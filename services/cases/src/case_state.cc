@@ -45,7 +45,8 @@ std::string WithText(const std::string& sentence, const std::string& text) {
 std::string Readable(const std::string& enum_name, std::string_view prefix) {
   std::string out = enum_name;
   if (out.rfind(prefix, 0) == 0) out.erase(0, prefix.size());
-  for (char& c : out) c = c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -157,8 +158,7 @@ void FoldCaseEvent(const EventEnvelope& event, v1::Case* state) {
     case EventEnvelope::kPersonalDataErased:
       state->mutable_personal_data()->set_state(v1::PERSONAL_DATA_STATE_ERASED);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -231,14 +231,15 @@ std::string Summarize(const EventEnvelope& event, bool erased) {
     }
     case EventEnvelope::kCaseworkerUnassigned: {
       const v1::CaseworkerUnassigned& e = event.caseworker_unassigned();
-      return WithText("Caseworker " + e.caseworker_id() + " unassigned as " +
-                          RoleText(e.role(), e.purpose()),
-                      e.reason());
+      return WithText(
+          "Caseworker " + e.caseworker_id() + " unassigned as " + RoleText(e.role(), e.purpose()),
+          e.reason());
     }
     case EventEnvelope::kCaseWeightAssessed: {
       const v1::CaseWeightAssessed& e = event.case_weight_assessed();
-      return WithText("Weight assessed as " + Readable(v1::CaseGrade_Name(e.grade()), "CASE_GRADE_"),
-                      e.reason());
+      return WithText(
+          "Weight assessed as " + Readable(v1::CaseGrade_Name(e.grade()), "CASE_GRADE_"),
+          e.reason());
     }
     case EventEnvelope::kCaseClosed: {
       const v1::CaseClosed& e = event.case_closed();
@@ -254,8 +255,8 @@ std::string Summarize(const EventEnvelope& event, bool erased) {
     }
     case EventEnvelope::kPersonalDataErased: {
       const v1::PersonalDataErased& e = event.personal_data_erased();
-      return WithText("Personal data of child " + e.child_id() + " erased (data key " +
-                          e.key_id() + " deleted), reason " +
+      return WithText("Personal data of child " + e.child_id() + " erased (data key " + e.key_id() +
+                          " deleted), reason " +
                           Readable(v1::ErasureReason_Name(e.reason()), "ERASURE_REASON_"),
                       e.reason_text());
     }

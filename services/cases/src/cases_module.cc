@@ -1,11 +1,11 @@
 // The cases module: gRPC CaseService, its command handlers and queries over the cases
 // projection and the key store.
+#include <sodium.h>
+
 #include <algorithm>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
-
-#include <sodium.h>
 
 #include "case_state.h"
 #include "cases_projection.h"
@@ -75,8 +75,7 @@ CivilDate DateOf(const common::v1::Date& d) {
 }
 
 Result<std::vector<std::string>> ScanTails(const projection::ReadView& view,
-                                           projection::FamilyId family,
-                                           const std::string& prefix) {
+                                           projection::FamilyId family, const std::string& prefix) {
   std::vector<std::string> tails;
   TRAPPE_RETURN_IF_ERROR(view.Scan(family, prefix, [&](std::string_view key, std::string_view) {
     tails.emplace_back(key.substr(prefix.size()));
@@ -92,8 +91,8 @@ Status ValidateOrgId(std::string_view id, std::string_view field) {
   if (id.size() > 64) return InvalidArgument(field, "must be at most 64 bytes");
   for (const char ch : id) {
     const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
-                    ch == ':' || ch == '@';
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' || ch == ':' ||
+                    ch == '@';
     if (!ok) return InvalidArgument(field, "may contain only letters, digits and . _ - : @");
   }
   return Status::Ok();
@@ -172,8 +171,8 @@ class CasesModule final : public service::ServiceModule {
                         v1::FindCasesByCprResponse* out);
 
  private:
-  using CaseDecideFn =
-      std::function<Result<std::vector<EventEnvelope>>(const projection::ReadView&, const v1::Case&)>;
+  using CaseDecideFn = std::function<Result<std::vector<EventEnvelope>>(const projection::ReadView&,
+                                                                        const v1::Case&)>;
 
   // CheckReady, and once ready, the one-time completion of interrupted erasures.
   Status Ready();
@@ -239,7 +238,8 @@ Result<v1::Case> LoadCase(const projection::ReadView& view, const std::string& t
                           view.Get(kCases, TenantKey(tenant, {case_id})));
   v1::Case state;
   if (!stored) return NotFound("case " + case_id + " not found");
-  if (!state.ParseFromString(*stored)) return DataLoss("the state of case " + case_id + " is corrupt");
+  if (!state.ParseFromString(*stored))
+    return DataLoss("the state of case " + case_id + " is corrupt");
   return state;
 }
 
@@ -331,14 +331,13 @@ Result<CommandOutcome> CasesModule::RunOnCase(const CommandMeta& meta, const std
 Result<CommandOutcome> CasesModule::RunCaseCommand(const CommandMeta& meta,
                                                    const std::string& case_id,
                                                    const CaseDecideFn& decide) {
-  return runner_.Run(meta, case_id,
-                     [&](const projection::ReadView& view) -> Result<service::Decision> {
-                       TRAPPE_ASSIGN_OR_RETURN(const v1::Case state,
-                                               LoadCase(view, meta.tenant, case_id));
-                       service::Decision decision{.current_version = state.version()};
-                       TRAPPE_ASSIGN_OR_RETURN(decision.events, decide(view, state));
-                       return decision;
-                     });
+  return runner_.Run(
+      meta, case_id, [&](const projection::ReadView& view) -> Result<service::Decision> {
+        TRAPPE_ASSIGN_OR_RETURN(const v1::Case state, LoadCase(view, meta.tenant, case_id));
+        service::Decision decision{.current_version = state.version()};
+        TRAPPE_ASSIGN_OR_RETURN(decision.events, decide(view, state));
+        return decision;
+      });
 }
 
 Result<std::vector<EventEnvelope>> CasesModule::EventsOfRequest(
@@ -371,7 +370,7 @@ Status RequireOpen(const v1::Case& state) {
 // OpenCase
 
 Result<CasesModule::Suggestion> CasesModule::SuggestPrimary(const v1::OpenCaseRequest& r,
-                                                           CivilDate as_of) const {
+                                                            CivilDate as_of) const {
   const Status not_configured =
       FailedPrecondition("caseworker_id: required (no workload service configured)");
   if (!context_.workload_channel) return not_configured;
@@ -395,8 +394,7 @@ Result<CasesModule::Suggestion> CasesModule::SuggestPrimary(const v1::OpenCaseRe
         return Internal("the workload service suggested no valid caseworker");
       }
       return Suggestion{response.caseworker_id(), response.reason()};
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return not_configured;
+    case grpc::StatusCode::UNIMPLEMENTED: return not_configured;
     case grpc::StatusCode::FAILED_PRECONDITION:
       // Nobody has headroom: the case opens without a primary caseworker (the contract).
       return Suggestion{"", "no caseworker assigned: " + status.error_message()};
@@ -442,7 +440,8 @@ Status CasesModule::OpenCase(const v1::OpenCaseRequest& r, v1::OpenCaseResponse*
                                                "personal_data.family_name", kMaxText));
   TRAPPE_RETURN_IF_ERROR(RequireEnum(r.legal_basis(), v1::LegalBasis_IsValid, "legal_basis"));
   if (r.legal_basis() == v1::LEGAL_BASIS_OTHER) {
-    TRAPPE_RETURN_IF_ERROR(service::ValidateText(r.legal_basis_text(), "legal_basis_text", kMaxText));
+    TRAPPE_RETURN_IF_ERROR(
+        service::ValidateText(r.legal_basis_text(), "legal_basis_text", kMaxText));
   }
   TRAPPE_RETURN_IF_ERROR(OptionalText(r.legal_basis_text(), "legal_basis_text"));
   TRAPPE_ASSIGN_OR_RETURN(const CivilDate opened_on, EffectiveDate(r.opened_on(), "opened_on"));
@@ -482,16 +481,16 @@ Status CasesModule::OpenCase(const v1::OpenCaseRequest& r, v1::OpenCaseResponse*
   // Serialised per child (blind index), so that two first cases of one child cannot both
   // make a new child_id.
   Result<CommandOutcome> outcome = runner_.Run(
-      meta, "child/" + index_hex, [&](const projection::ReadView& view) -> Result<service::Decision> {
+      meta, "child/" + index_hex,
+      [&](const projection::ReadView& view) -> Result<service::Decision> {
         std::string child_id;
         std::string key_id;
-        TRAPPE_RETURN_IF_ERROR(view.Scan(
-            kCprIndex, TenantKey(r.tenant(), {index_hex, ""}),
-            [&](std::string_view key, std::string_view value) {
-              child_id = std::string(key.substr(key.rfind('/') + 1));
-              key_id = std::string(value);
-              return false;
-            }));
+        TRAPPE_RETURN_IF_ERROR(view.Scan(kCprIndex, TenantKey(r.tenant(), {index_hex, ""}),
+                                         [&](std::string_view key, std::string_view value) {
+                                           child_id = std::string(key.substr(key.rfind('/') + 1));
+                                           key_id = std::string(value);
+                                           return false;
+                                         }));
         if (!child_id.empty()) {
           TRAPPE_ASSIGN_OR_RETURN(const bool has_key, vault_->HasKey(r.tenant(), key_id));
           if (!has_key) child_id.clear();
@@ -612,10 +611,10 @@ Status CasesModule::AssessReportOfConcern(const v1::AssessReportOfConcernRequest
                   if (service::FromProtoTimestamp(r.assessed_at()) <
                       service::FromProtoTimestamp(report->received_at())) {
                     return InvalidArgument(
-                        "assessed_at", "is before the report was received (" +
-                                           FormatTimestamp(service::FromProtoTimestamp(
-                                               report->received_at())) +
-                                           ")");
+                        "assessed_at",
+                        "is before the report was received (" +
+                            FormatTimestamp(service::FromProtoTimestamp(report->received_at())) +
+                            ")");
                   }
                   EventEnvelope event = CaseEvent(r.case_id(), effective);
                   v1::ReportOfConcernAssessed* e = event.mutable_report_of_concern_assessed();
@@ -638,19 +637,20 @@ Status CasesModule::StartInvestigation(const v1::StartInvestigationRequest& r,
   TRAPPE_RETURN_IF_ERROR(service::ValidateCommandMeta(meta));
   TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
   TRAPPE_ASSIGN_OR_RETURN(const CivilDate started_on, EffectiveDate(r.started_on(), "started_on"));
-  if (!r.report_id().empty()) TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.report_id(), "report_id"));
+  if (!r.report_id().empty())
+    TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.report_id(), "report_id"));
   TRAPPE_ASSIGN_OR_RETURN(
       const CommandOutcome outcome,
       RunOnCase(meta, r.case_id(),
                 [&](const projection::ReadView&,
                     const v1::Case& state) -> Result<std::vector<EventEnvelope>> {
                   TRAPPE_RETURN_IF_ERROR(RequireOpen(state));
-                  if (!r.report_id().empty() &&
-                      std::none_of(state.reports_of_concern().begin(),
-                                   state.reports_of_concern().end(),
-                                   [&](const v1::ReportOfConcern& each) {
-                                     return each.report_id() == r.report_id();
-                                   })) {
+                  if (!r.report_id().empty() && std::none_of(state.reports_of_concern().begin(),
+                                                             state.reports_of_concern().end(),
+                                                             [&](const v1::ReportOfConcern& each) {
+                                                               return each.report_id() ==
+                                                                      r.report_id();
+                                                             })) {
                     return NotFound("report of concern " + r.report_id() + " not found in case " +
                                     r.case_id());
                   }
@@ -755,9 +755,9 @@ Status CasesModule::AssignCaseworker(const v1::AssignCaseworkerRequest& r,
                     }
                     if (r.role() == v1::CASEWORKER_ROLE_PRIMARY &&
                         a.role() == v1::CASEWORKER_ROLE_PRIMARY) {
-                      return FailedPrecondition(
-                          "case " + r.case_id() + " already has a primary caseworker (" +
-                          a.caseworker_id() + "); unassign them first");
+                      return FailedPrecondition("case " + r.case_id() +
+                                                " already has a primary caseworker (" +
+                                                a.caseworker_id() + "); unassign them first");
                     }
                     if (a.caseworker_id() == r.caseworker_id() && a.role() != r.role()) {
                       return FailedPrecondition(
@@ -867,10 +867,9 @@ Status CasesModule::CloseCase(const v1::CloseCaseRequest& r, v1::CloseCaseRespon
                     return FailedPrecondition("case " + r.case_id() + " is already closed");
                   }
                   if (closed_on < DateOf(state.opened_on())) {
-                    return InvalidArgument("closed_on", closed_on.ToString() +
-                                                            " is before the case was opened (" +
-                                                            DateOf(state.opened_on()).ToString() +
-                                                            ")");
+                    return InvalidArgument(
+                        "closed_on", closed_on.ToString() + " is before the case was opened (" +
+                                         DateOf(state.opened_on()).ToString() + ")");
                   }
                   EventEnvelope event = CaseEvent(r.case_id(), closed_on);
                   v1::CaseClosed* e = event.mutable_case_closed();
@@ -905,10 +904,9 @@ Status CasesModule::ReopenCase(const v1::ReopenCaseRequest& r, v1::ReopenCaseRes
                     return FailedPrecondition("case " + r.case_id() + " is open");
                   }
                   if (reopened_on < DateOf(state.closed_on())) {
-                    return InvalidArgument("reopened_on", reopened_on.ToString() +
-                                                              " is before the case was closed (" +
-                                                              DateOf(state.closed_on()).ToString() +
-                                                              ")");
+                    return InvalidArgument(
+                        "reopened_on", reopened_on.ToString() + " is before the case was closed (" +
+                                           DateOf(state.closed_on()).ToString() + ")");
                   }
                   EventEnvelope event = CaseEvent(r.case_id(), reopened_on);
                   v1::CaseReopened* e = event.mutable_case_reopened();
@@ -954,7 +952,8 @@ Status CasesModule::ErasePersonalData(const v1::ErasePersonalDataRequest& r,
     if (!known) return Internal("case " + r.case_id() + " names a child the projection lacks");
     child.key_id = known->substr(known->find('/') + 1);
     TRAPPE_ASSIGN_OR_RETURN(
-        child.case_ids, ScanTails(view, kChildCases, TenantKey(r.tenant(), {state.child_id(), ""})));
+        child.case_ids,
+        ScanTails(view, kChildCases, TenantKey(r.tenant(), {state.child_id(), ""})));
     return child;
   };
   auto erased_event = [&](const Child& child, const std::string& case_id) {
@@ -972,19 +971,18 @@ Status CasesModule::ErasePersonalData(const v1::ErasePersonalDataRequest& r,
   // retry completes an interrupted erasure.
   TRAPPE_ASSIGN_OR_RETURN(
       const CommandOutcome outcome,
-      runner_.Run(meta, r.case_id(),
-                  [&](const projection::ReadView& view) -> Result<service::Decision> {
-                    TRAPPE_ASSIGN_OR_RETURN(const v1::Case state,
-                                            LoadCase(view, r.tenant(), r.case_id()));
-                    if (state.personal_data().state() == v1::PERSONAL_DATA_STATE_ERASED) {
-                      return FailedPrecondition("the personal data of case " + r.case_id() +
-                                                " is already erased");
-                    }
-                    TRAPPE_ASSIGN_OR_RETURN(const Child child, child_of(view, state));
-                    service::Decision decision{.current_version = state.version()};
-                    decision.events.push_back(erased_event(child, r.case_id()));
-                    return decision;
-                  }));
+      runner_.Run(
+          meta, r.case_id(), [&](const projection::ReadView& view) -> Result<service::Decision> {
+            TRAPPE_ASSIGN_OR_RETURN(const v1::Case state, LoadCase(view, r.tenant(), r.case_id()));
+            if (state.personal_data().state() == v1::PERSONAL_DATA_STATE_ERASED) {
+              return FailedPrecondition("the personal data of case " + r.case_id() +
+                                        " is already erased");
+            }
+            TRAPPE_ASSIGN_OR_RETURN(const Child child, child_of(view, state));
+            service::Decision decision{.current_version = state.version()};
+            decision.events.push_back(erased_event(child, r.case_id()));
+            return decision;
+          }));
   service::AppendPositions(outcome.positions, out->mutable_positions());
   out->set_version(outcome.version);
   NoteWritten(outcome.positions);
@@ -1001,16 +999,15 @@ Status CasesModule::ErasePersonalData(const v1::ErasePersonalDataRequest& r,
     other_meta.expected_version = 0;
     TRAPPE_ASSIGN_OR_RETURN(
         const CommandOutcome written,
-        runner_.Run(other_meta, other,
-                    [&](const projection::ReadView& view) -> Result<service::Decision> {
-                      TRAPPE_ASSIGN_OR_RETURN(const v1::Case state,
-                                              LoadCase(view, r.tenant(), other));
-                      service::Decision decision{.current_version = state.version()};
-                      if (state.personal_data().state() != v1::PERSONAL_DATA_STATE_ERASED) {
-                        decision.events.push_back(erased_event(child, other));
-                      }
-                      return decision;
-                    }));
+        runner_.Run(
+            other_meta, other, [&](const projection::ReadView& view) -> Result<service::Decision> {
+              TRAPPE_ASSIGN_OR_RETURN(const v1::Case state, LoadCase(view, r.tenant(), other));
+              service::Decision decision{.current_version = state.version()};
+              if (state.personal_data().state() != v1::PERSONAL_DATA_STATE_ERASED) {
+                decision.events.push_back(erased_event(child, other));
+              }
+              return decision;
+            }));
     service::AppendPositions(written.positions, out->mutable_positions());
     NoteWritten(written.positions);
   }
@@ -1069,7 +1066,8 @@ Result<v1::CaseSummary> CasesModule::SummaryOf(const projection::ReadView& view,
   if (state.has_closed_on()) *summary.mutable_closed_on() = state.closed_on();
   summary.set_team_id(state.team_id());
   for (const v1::CaseworkerAssignment& a : state.caseworkers()) {
-    if (a.role() == v1::CASEWORKER_ROLE_PRIMARY) summary.set_primary_caseworker_id(a.caseworker_id());
+    if (a.role() == v1::CASEWORKER_ROLE_PRIMARY)
+      summary.set_primary_caseworker_id(a.caseworker_id());
   }
   summary.set_grade(state.grade());
   TRAPPE_ASSIGN_OR_RETURN(*summary.mutable_personal_data(),
@@ -1130,25 +1128,25 @@ Status CasesModule::ListCases(const grpc::ServerContext* ctx, const v1::ListCase
       if (keep(state)) cases.push_back(std::move(state));
     }
   } else {
-    TRAPPE_RETURN_IF_ERROR(view->Scan(kCases, projection::TenantPrefix(r.tenant()),
-                                      [&](std::string_view, std::string_view value) {
-                                        v1::Case state;
-                                        if (!state.ParseFromArray(value.data(),
-                                                                  static_cast<int>(value.size()))) {
-                                          parse = DataLoss("a case state is corrupt");
-                                          return false;
-                                        }
-                                        if (keep(state)) cases.push_back(std::move(state));
-                                        return true;
-                                      }));
+    TRAPPE_RETURN_IF_ERROR(
+        view->Scan(kCases, projection::TenantPrefix(r.tenant()),
+                   [&](std::string_view, std::string_view value) {
+                     v1::Case state;
+                     if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                       parse = DataLoss("a case state is corrupt");
+                       return false;
+                     }
+                     if (keep(state)) cases.push_back(std::move(state));
+                     return true;
+                   }));
     TRAPPE_RETURN_IF_ERROR(parse);
   }
   std::sort(cases.begin(), cases.end(), NewestOpenedFirst);
   const auto total = static_cast<int64_t>(cases.size());
   for (int64_t i = start; i < total && i < start + size; ++i) {
-    TRAPPE_ASSIGN_OR_RETURN(*out->add_cases(),
-                            SummaryOf(*view, r.tenant(), cases[static_cast<size_t>(i)],
-                                      r.include_personal_data()));
+    TRAPPE_ASSIGN_OR_RETURN(
+        *out->add_cases(),
+        SummaryOf(*view, r.tenant(), cases[static_cast<size_t>(i)], r.include_personal_data()));
   }
   if (start + size < total) out->mutable_page()->set_next_page_token(std::to_string(start + size));
   out->mutable_page()->set_total_size(total);
@@ -1160,18 +1158,16 @@ Result<std::vector<v1::CaseHistoryEntry>> LoadHistory(const projection::ReadView
                                                       const std::string& case_id) {
   std::vector<v1::CaseHistoryEntry> entries;
   Status parse = Status::Ok();
-  TRAPPE_RETURN_IF_ERROR(view.Scan(kHistory, TenantKey(tenant, {case_id, ""}),
-                                   [&](std::string_view, std::string_view value) {
-                                     v1::CaseHistoryEntry entry;
-                                     if (!entry.ParseFromArray(value.data(),
-                                                               static_cast<int>(value.size()))) {
-                                       parse = DataLoss("a history entry of case " + case_id +
-                                                        " is corrupt");
-                                       return false;
-                                     }
-                                     entries.push_back(std::move(entry));
-                                     return true;
-                                   }));
+  TRAPPE_RETURN_IF_ERROR(view.Scan(
+      kHistory, TenantKey(tenant, {case_id, ""}), [&](std::string_view, std::string_view value) {
+        v1::CaseHistoryEntry entry;
+        if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse = DataLoss("a history entry of case " + case_id + " is corrupt");
+          return false;
+        }
+        entries.push_back(std::move(entry));
+        return true;
+      }));
   TRAPPE_RETURN_IF_ERROR(parse);
   if (entries.empty()) return NotFound("case " + case_id + " not found");
   return entries;
@@ -1234,8 +1230,8 @@ Status CasesModule::GetCaseAsOf(const grpc::ServerContext* ctx, const v1::GetCas
   for (const v1::CaseHistoryEntry& entry : entries) {
     const EventEnvelope& e = entry.envelope();
     if (DateOf(e.effective_date()) > as_of) continue;
-    if (r.has_known_at() && service::FromProtoTimestamp(e.recorded_at()) >
-                                service::FromProtoTimestamp(r.known_at())) {
+    if (r.has_known_at() &&
+        service::FromProtoTimestamp(e.recorded_at()) > service::FromProtoTimestamp(r.known_at())) {
       continue;
     }
     opened = opened || e.has_case_opened();
@@ -1287,15 +1283,15 @@ Status CasesModule::FindCasesByCpr(const grpc::ServerContext* ctx,
 // ---------------------------------------------------------------------------------------
 // gRPC
 
-#define TRAPPE_COMMAND_RPC(Method)                                                    \
-  grpc::Status Method(grpc::ServerContext*, const v1::Method##Request* request,       \
-                      v1::Method##Response* response) override {                      \
-    return ToGrpcStatus(module_->Method(*request, response));                         \
+#define TRAPPE_COMMAND_RPC(Method)                                              \
+  grpc::Status Method(grpc::ServerContext*, const v1::Method##Request* request, \
+                      v1::Method##Response* response) override {                \
+    return ToGrpcStatus(module_->Method(*request, response));                   \
   }
-#define TRAPPE_QUERY_RPC(Method)                                                      \
+#define TRAPPE_QUERY_RPC(Method)                                                        \
   grpc::Status Method(grpc::ServerContext* context, const v1::Method##Request* request, \
-                      v1::Method##Response* response) override {                      \
-    return ToGrpcStatus(module_->Method(context, *request, response));                \
+                      v1::Method##Response* response) override {                        \
+    return ToGrpcStatus(module_->Method(context, *request, response));                  \
   }
 
 class CaseServiceImpl final : public v1::CaseService::Service {

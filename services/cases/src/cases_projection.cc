@@ -54,7 +54,8 @@ Status ApplyCaseEvent(const projection::Event& event, projection::ApplyContext& 
     const std::string& key_id = opened.personal_data().key_id();
     TRAPPE_RETURN_IF_ERROR(
         context.Put(kSealed, case_key, opened.personal_data().SerializeAsString()));
-    TRAPPE_RETURN_IF_ERROR(context.Put(kChildren, TenantKey(tenant, {child}), index + "/" + key_id));
+    TRAPPE_RETURN_IF_ERROR(
+        context.Put(kChildren, TenantKey(tenant, {child}), index + "/" + key_id));
     TRAPPE_RETURN_IF_ERROR(context.Put(kChildCases, TenantKey(tenant, {child, e.case_id()}), ""));
     // A child erased already (through another of its cases, possibly replayed first from
     // another partition) never comes back into the index: the order does not matter.
@@ -96,8 +97,8 @@ std::vector<std::string> CasesProjection::Topics() const {
 }
 
 std::vector<std::string> CasesProjection::ColumnFamilies() const {
-  return {"requests",    "cases",       "sealed",        "children", "cpr_index",
-          "erased",      "child_cases", "by_caseworker", "history"};
+  return {"requests", "cases",       "sealed",        "children", "cpr_index",
+          "erased",   "child_cases", "by_caseworker", "history"};
 }
 
 Status CasesProjection::Apply(const projection::Event& event,
@@ -125,10 +126,9 @@ projection::BadRecordAction CasesProjection::OnBadRecord(
   for (const eventlog::Header& header : record.headers) {
     if (header.key == events::kEventTypeHeader && !header.value.empty() &&
         header.value.rfind("trappe.cases.", 0) != 0) {
-      log::Warn("cases.projection.skipped_record",
-                {{"kind", projection::BadRecordKindName(kind)},
-                 {"event_type", header.value},
-                 {"offset", record.position.offset}});
+      log::Warn("cases.projection.skipped_record", {{"kind", projection::BadRecordKindName(kind)},
+                                                    {"event_type", header.value},
+                                                    {"offset", record.position.offset}});
       return projection::BadRecordAction::kSkip;
     }
   }

@@ -25,7 +25,8 @@ Result<std::string> NormalizeCpr(std::string_view text, std::string_view field) 
     digits.assign(text);
   }
   if (digits.size() != 10) {
-    return InvalidArgument(field, "must be 10 digits, DDMMYYSSSS (a hyphen after DDMMYY is allowed)");
+    return InvalidArgument(field,
+                           "must be 10 digits, DDMMYYSSSS (a hyphen after DDMMYY is allowed)");
   }
   for (const char c : digits) {
     if (c < '0' || c > '9') return InvalidArgument(field, "must contain digits only");

@@ -18,7 +18,8 @@ std::string_view Trim(std::string_view s) {
 Result<std::string> ParseMasterKey(std::string_view text, std::string_view field) {
   if (sodium_init() < 0) return Internal("libsodium could not be initialised");
   const std::string_view trimmed = Trim(text);
-  if (trimmed.empty()) return InvalidArgument(field, "is required (32 bytes as 64 hex characters or base64)");
+  if (trimmed.empty())
+    return InvalidArgument(field, "is required (32 bytes as 64 hex characters or base64)");
   std::string key(kMasterKeyBytes, '\0');
   size_t length = 0;
   const char* end = nullptr;
@@ -28,7 +29,8 @@ Result<std::string> ParseMasterKey(std::string_view text, std::string_view field
       length == kMasterKeyBytes && end == trimmed.data() + trimmed.size()) {
     return key;
   }
-  for (const int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING}) {
+  for (const int variant :
+       {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING}) {
     length = 0;
     end = nullptr;
     if (sodium_base642bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), trimmed.data(),
@@ -38,8 +40,8 @@ Result<std::string> ParseMasterKey(std::string_view text, std::string_view field
     }
   }
   sodium_memzero(key.data(), key.size());
-  return InvalidArgument(field,
-                         "must be 32 bytes written as 64 hex characters or as base64 (44 characters)");
+  return InvalidArgument(
+      field, "must be 32 bytes written as 64 hex characters or as base64 (44 characters)");
 }
 
 Result<CasesOptions> CasesOptionsFromHexKey(std::string_view hex) {

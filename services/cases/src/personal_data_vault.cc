@@ -57,9 +57,9 @@ Result<std::unique_ptr<PersonalDataVault>> PersonalDataVault::Open(const std::st
   options.recycle_log_file_num = 0;
   rocksdb::DB* raw = nullptr;
   TRAPPE_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, directory, &raw), "open"));
-  return std::unique_ptr<PersonalDataVault>(
-      new PersonalDataVault(std::unique_ptr<rocksdb::DB>(raw), Derive(master_key, kBlindIndexSubkey),
-                            Derive(master_key, kWrappingSubkey)));
+  return std::unique_ptr<PersonalDataVault>(new PersonalDataVault(
+      std::unique_ptr<rocksdb::DB>(raw), Derive(master_key, kBlindIndexSubkey),
+      Derive(master_key, kWrappingSubkey)));
 }
 
 PersonalDataVault::PersonalDataVault(std::unique_ptr<rocksdb::DB> db, std::string blind_index_key,
@@ -159,8 +159,7 @@ Result<v1::EncryptedPersonalData> PersonalDataVault::Seal(std::string_view tenan
   return sealed;
 }
 
-Result<v1::PersonalData> PersonalDataVault::Open(std::string_view tenant,
-                                                 std::string_view child_id,
+Result<v1::PersonalData> PersonalDataVault::Open(std::string_view tenant, std::string_view child_id,
                                                  const v1::EncryptedPersonalData& sealed) const {
   if (sealed.algorithm() != kAeadAlgorithm) {
     return DataLoss("personal data sealed with an unknown algorithm '" + sealed.algorithm() + "'");

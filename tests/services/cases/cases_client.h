@@ -69,9 +69,9 @@ class CasesClient {
     return response;
   }
 
-#define CASES_CALL(Method)                                                    \
-  Result<v1::Method##Response> Method(const v1::Method##Request& request) {   \
-    return Call(&v1::CaseService::Stub::Method, request);                     \
+#define CASES_CALL(Method)                                                  \
+  Result<v1::Method##Response> Method(const v1::Method##Request& request) { \
+    return Call(&v1::CaseService::Stub::Method, request);                   \
   }
   CASES_CALL(OpenCase)
   CASES_CALL(RecordReportOfConcern)
@@ -129,12 +129,9 @@ inline v1::OpenCaseRequest OpenRequest(const std::string& request_id,
   return r;
 }
 
-inline v1::AssignCaseworkerRequest AssignRequest(const std::string& request_id,
-                                                 const std::string& case_id,
-                                                 const std::string& caseworker_id,
-                                                 v1::CaseworkerRole role,
-                                                 v1::CoWorkerPurpose purpose =
-                                                     v1::CO_WORKER_PURPOSE_UNSPECIFIED) {
+inline v1::AssignCaseworkerRequest AssignRequest(
+    const std::string& request_id, const std::string& case_id, const std::string& caseworker_id,
+    v1::CaseworkerRole role, v1::CoWorkerPurpose purpose = v1::CO_WORKER_PURPOSE_UNSPECIFIED) {
   auto r = Command<v1::AssignCaseworkerRequest>(request_id);
   r.set_case_id(case_id);
   r.set_caseworker_id(caseworker_id);

@@ -53,8 +53,7 @@ class CasesServiceTest : public ::testing::Test {
 };
 
 TEST_F(CasesServiceTest, WholeLifecycleFromOpeningToReopening) {
-  ASSERT_OK_AND_ASSIGN(const v1::OpenCaseResponse opened,
-                       client_->OpenCase(OpenRequest("open-1")));
+  ASSERT_OK_AND_ASSIGN(const v1::OpenCaseResponse opened, client_->OpenCase(OpenRequest("open-1")));
   EXPECT_EQ(opened.version(), 2u);  // CaseOpened + CaseworkerAssigned
   EXPECT_EQ(opened.positions_size(), 2);
   EXPECT_EQ(opened.caseworker_id(), kAnna);
@@ -87,9 +86,8 @@ TEST_F(CasesServiceTest, WholeLifecycleFromOpeningToReopening) {
                        client_->StartInvestigation(start));
   ASSERT_TRUE(IsUuid(started.investigation_id()));
 
-  ASSERT_OK(client_->AssignCaseworker(AssignRequest("co-1", case_id, kBent,
-                                                    v1::CASEWORKER_ROLE_CO_WORKER,
-                                                    v1::CO_WORKER_PURPOSE_INVESTIGATION)));
+  ASSERT_OK(client_->AssignCaseworker(AssignRequest(
+      "co-1", case_id, kBent, v1::CASEWORKER_ROLE_CO_WORKER, v1::CO_WORKER_PURPOSE_INVESTIGATION)));
   auto weight = Command<v1::AssessWeightRequest>("weight-1");
   weight.set_case_id(case_id);
   weight.set_grade(v1::CASE_GRADE_VERY_COMPLEX);
@@ -210,10 +208,11 @@ TEST_F(CasesServiceTest, EveryValidationErrorNamesTheFieldAndWritesNothing) {
     const char* cpr;
     const char* why;
   };
-  for (const CprCase& c : {CprCase{"010715432", "9 digits"}, CprCase{"01071543210", "11 digits"},
-                           CprCase{"0107l54321", "a letter"}, CprCase{"3102154321", "31 February"},
-                           CprCase{"2902014321", "29 Feb 1901/2001"}, CprCase{"0113154321", "month 13"},
-                           CprCase{"0107-154321", "misplaced dash"}}) {
+  for (const CprCase& c :
+       {CprCase{"010715432", "9 digits"}, CprCase{"01071543210", "11 digits"},
+        CprCase{"0107l54321", "a letter"}, CprCase{"3102154321", "31 February"},
+        CprCase{"2902014321", "29 Feb 1901/2001"}, CprCase{"0113154321", "month 13"},
+        CprCase{"0107-154321", "misplaced dash"}}) {
     SCOPED_TRACE(c.why);
     expect_invalid(client_->OpenCase(OpenRequest("bad-cpr", kAnna, c.cpr)).status(),
                    "personal_data.cpr_number");
@@ -338,8 +337,8 @@ TEST_F(CasesServiceTest, StateRulesRejectWithFailedPreconditionOrNotFound) {
   EXPECT_STATUS(client_->UnassignCaseworker(unassign), StatusCode::kFailedPrecondition,
                 "holds no such role");
   // Unknown case, report, investigation.
-  EXPECT_STATUS(client_->CloseCase(CloseRequest("close-missing", missing)),
-                StatusCode::kNotFound, missing);
+  EXPECT_STATUS(client_->CloseCase(CloseRequest("close-missing", missing)), StatusCode::kNotFound,
+                missing);
   auto assess = Command<v1::AssessReportOfConcernRequest>("assess-missing");
   assess.set_case_id(case_id);
   assess.set_report_id(missing);
@@ -524,8 +523,8 @@ TEST_F(CasesServiceTest, ErasureShredsTheChildsDataInEveryCaseAndOnDisk) {
             std::string::npos);
   const std::string bytes = AllBytesUnder(harness_.dir().path());
   ASSERT_GT(bytes.size(), 0u);
-  for (const std::string& needle : std::vector<std::string>{kCpr, kCprDashed, kGivenName,
-                                                            kFamilyName, "0202031234"}) {
+  for (const std::string& needle :
+       std::vector<std::string>{kCpr, kCprDashed, kGivenName, kFamilyName, "0202031234"}) {
     EXPECT_EQ(bytes.find(needle), std::string::npos) << needle << " found on disk";
   }
 }
@@ -579,9 +578,8 @@ TEST_F(CasesServiceTest, TheCaseAsOfADateFoldsTheEventsEffectiveByThen) {
   // Opened 2 Feb with Anna; Bent co-worker from 10 Feb; graded (back-dated) from 5 Feb;
   // closed 1 Mar.
   const std::string case_id = OpenCase("open-1");
-  ASSERT_OK(client_->AssignCaseworker(AssignRequest("co-1", case_id, kBent,
-                                                    v1::CASEWORKER_ROLE_CO_WORKER,
-                                                    v1::CO_WORKER_PURPOSE_FOSTER_FAMILY)));
+  ASSERT_OK(client_->AssignCaseworker(AssignRequest(
+      "co-1", case_id, kBent, v1::CASEWORKER_ROLE_CO_WORKER, v1::CO_WORKER_PURPOSE_FOSTER_FAMILY)));
   ASSERT_OK(client_->CloseCase(CloseRequest("close-1", case_id, D(2026, 3, 1))));
   harness_.clock().Advance(std::chrono::hours(24));
   auto weight = Command<v1::AssessWeightRequest>("weight-late");
@@ -691,9 +689,11 @@ TEST_F(CasesServiceTest, TheHistoryHasEveryEventInOrderReadably) {
     }
   }
   EXPECT_EQ(history.entries(0).summary(),
-            "Case opened on 2026-02-02 for child " + history.entries(0).envelope().case_opened().child_id() +
+            "Case opened on 2026-02-02 for child " +
+                history.entries(0).envelope().case_opened().child_id() +
                 " [personal data] on the legal basis report of concern (Barnets lov par. 20), "
-                "handled by team " + std::string(kTeam));
+                "handled by team " +
+                std::string(kTeam));
   EXPECT_EQ(history.entries(1).summary(),
             std::string("Caseworker ") + kAnna +
                 " assigned as primary caseworker: named when the case was opened");
@@ -701,8 +701,7 @@ TEST_F(CasesServiceTest, TheHistoryHasEveryEventInOrderReadably) {
   EXPECT_THAT(history.entries(2).summary(), HasSubstr("received at 2026-03-01T08:30:00"));
   EXPECT_THAT(history.entries(2).summary(), HasSubstr("from police"));
   EXPECT_EQ(history.entries(3).effective_date().day(), 15);
-  EXPECT_EQ(history.entries(4).summary(),
-            "Case closed on 2026-03-02, reason purpose achieved");
+  EXPECT_EQ(history.entries(4).summary(), "Case closed on 2026-03-02, reason purpose achieved");
   // No byte of personal data in clear, in any summary.
   for (const v1::CaseHistoryEntry& e : history.entries()) {
     EXPECT_THAT(e.summary(), ::testing::Not(HasSubstr(kGivenName)));
@@ -721,9 +720,9 @@ TEST_F(CasesServiceTest, RebuildGivesTheChecksumOfLiveProcessing) {
   const std::string first = OpenCase("open-1");
   const std::string second = OpenCase("open-2");  // the same child
   const std::string other = OpenCase("open-3", "0202031234");
-  ASSERT_OK(client_->AssignCaseworker(AssignRequest("co-1", first, kBent,
-                                                    v1::CASEWORKER_ROLE_CO_WORKER,
-                                                    v1::CO_WORKER_PURPOSE_CHILD_CONVERSATIONS)));
+  ASSERT_OK(
+      client_->AssignCaseworker(AssignRequest("co-1", first, kBent, v1::CASEWORKER_ROLE_CO_WORKER,
+                                              v1::CO_WORKER_PURPOSE_CHILD_CONVERSATIONS)));
   auto backdated = Command<v1::AssessWeightRequest>("weight-1");
   backdated.set_case_id(other);
   backdated.set_grade(v1::CASE_GRADE_VERY_COMPLEX);

@@ -38,7 +38,8 @@ class CasesWithWorkloadTest : public ::testing::Test {
     team.set_team_id("vest");
     team.set_name("Team Vest");
     wv1::CreateTeamResponse created;
-    ASSERT_OK(FromGrpcStatus(workload_->CreateTeam(ServiceHarness::Context().get(), team, &created)));
+    ASSERT_OK(
+        FromGrpcStatus(workload_->CreateTeam(ServiceHarness::Context().get(), team, &created)));
     // Anna full time (target 120 points), Bo at 80% (96 points).
     for (const auto& [id, fte] : {std::pair<const char*, int>{"anna", 1000}, {"bo", 800}}) {
       wv1::RegisterCaseworkerRequest worker;
