@@ -149,6 +149,51 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   EXPECT_THAT(history.out, HasSubstr("CaseOpened"));
   EXPECT_THAT(history.out, HasSubstr("tester"));  // the actor, from TRAPPE_ACTOR
   EXPECT_THAT(history.out, HasSubstr("2026-02-16"));
+
+  // The other services, each waiting (--min-position) until it has seen the case.
+  const Outcome staircase = Trappe({"staircase", "--tenant", "0657", "--as-of", "2026-03-02",
+                                    "--min-position", position});
+  ASSERT_EQ(staircase.exit_code, 0) << staircase.err;
+  EXPECT_THAT(staircase.out, HasSubstr("(no active intervention)"));
+
+  const Outcome start = Trappe({"intervention", "start", opened.case_id(), "--tenant", "0657",
+                                "--step", "2", "--support", "family-treatment", "--start",
+                                "2026-02-20", "--planned-end", "2026-08-19", "--monthly-cost",
+                                "1250000"});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_THAT(start.out, HasSubstr("started intervention "));
+  EXPECT_THAT(start.out, HasSubstr("step 2"));
+  const std::string start_position = start.out.substr(start.out.find("written: ") + 9,
+                                                      start.out.find(" (version") -
+                                                          start.out.find("written: ") - 9);
+
+  const Outcome trajectory = Trappe({"staircase", "--tenant", "0657", "--case",
+                                     opened.case_id(), "--as-of", "2026-03-02",
+                                     "--min-position", start_position});
+  ASSERT_EQ(trajectory.exit_code, 0) << trajectory.err;
+  EXPECT_THAT(trajectory.out, HasSubstr("now on step 2"));
+  EXPECT_THAT(trajectory.out, HasSubstr("family-treatment"));
+
+  const Outcome deadlines = Trappe({"deadlines", "--tenant", "0657", "--case",
+                                    opened.case_id(), "--as-of", "2026-03-02",
+                                    "--min-position", start_position});
+  ASSERT_EQ(deadlines.exit_code, 0) << deadlines.err;
+  EXPECT_THAT(deadlines.out, HasSubstr("DUE"));
+
+  const Outcome load = Trappe({"load", "--tenant", "0657", "--caseworker", "anna", "--as-of",
+                               "2026-03-02", "--min-position", start_position});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_THAT(load.out, HasSubstr("anna (Anna Holm)"));
+  EXPECT_THAT(load.out, HasSubstr("0.8"));
+
+  const Outcome figures = Trappe({"noegletal", "--tenant", "0657", "--from", "2026-01-01",
+                                  "--to", "2026-03-01", "--min-position", start_position});
+  ASSERT_EQ(figures.exit_code, 0) << figures.err;
+  EXPECT_THAT(figures.out, HasSubstr("prevention's share"));
+
+  const Outcome rebuild = Trappe({"rebuild", "--tenant", "0657"});
+  EXPECT_EQ(rebuild.exit_code, 1);
+  EXPECT_THAT(rebuild.err, HasSubstr("not supported by this server"));
 }
 
 TEST_F(CliTest, AServerErrorPrintsTheServersMessageAndExitsOne) {
