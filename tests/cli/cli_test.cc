@@ -180,6 +180,19 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   ASSERT_EQ(deadlines.exit_code, 0) << deadlines.err;
   EXPECT_THAT(deadlines.out, HasSubstr("DUE"));
 
+  // Seen from 2026-06-01 the three-month follow-up (due 2026-05-20) is Anna's and overdue.
+  const Outcome mine = Trappe({"deadlines", "--tenant", "0657", "--mine", "--actor", "anna",
+                               "--overdue", "--as-of", "2026-06-01", "--min-position",
+                               start_position});
+  ASSERT_EQ(mine.exit_code, 0) << mine.err;
+  EXPECT_THAT(mine.out, HasSubstr("OVERDUE"));
+  EXPECT_THAT(mine.out, HasSubstr(opened.case_id()));
+  const Outcome others = Trappe({"deadlines", "--tenant", "0657", "--caseworker", "bo",
+                                 "--overdue", "--as-of", "2026-06-01", "--min-position",
+                                 start_position});
+  ASSERT_EQ(others.exit_code, 0) << others.err;
+  EXPECT_THAT(others.out, Not(HasSubstr(opened.case_id())));
+
   const Outcome load = Trappe({"load", "--tenant", "0657", "--caseworker", "anna", "--as-of",
                                "2026-03-02", "--min-position", start_position});
   ASSERT_EQ(load.exit_code, 0) << load.err;

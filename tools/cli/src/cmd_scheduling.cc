@@ -97,8 +97,7 @@ void AddDeadlines(CLI::App& app, Cli& cli) {
   deadlines->add_flag("--open", o->open_only, "With --case: only open deadlines");
   deadlines->add_option("--page-size", o->page_size, "Deadlines per page; default the server's");
   deadlines->add_option("--page-token", o->page_token, "The page a previous call pointed to");
-  deadlines->add_option("--actor", cli.actor, "Who you are, for --mine (env TRAPPE_ACTOR)")
-      ->envname("TRAPPE_ACTOR");
+  deadlines->add_option("--actor", cli.actor, "Who you are, for --mine (env TRAPPE_ACTOR)");
   AddQueryFlags(*deadlines, cli);
   deadlines->callback([&cli, o] {
     auto stub = sc::SchedulingService::NewStub(cli.channel());

@@ -87,10 +87,8 @@ int Cli::Fail(const grpc::Status& status) const {
 }
 
 void AddCommandFlags(CLI::App& command, Cli& cli, bool has_version) {
-  command.add_option("--tenant", cli.tenant, "Municipality code, e.g. 0657 (env TRAPPE_TENANT)")
-      ->envname("TRAPPE_TENANT");
-  command.add_option("--actor", cli.actor, "Who acts: caseworker id or user name (env TRAPPE_ACTOR; default the login name)")
-      ->envname("TRAPPE_ACTOR");
+  command.add_option("--tenant", cli.tenant, "Municipality code, e.g. 0657 (env TRAPPE_TENANT)");
+  command.add_option("--actor", cli.actor, "Who acts: caseworker id or user name (env TRAPPE_ACTOR; default the login name)");
   command.add_option("--request-id", cli.request_id,
                      "Idempotency key (a UUID); repeating it returns the first outcome and writes nothing. Default: a new UUID");
   command.add_option("--correlation-id", cli.correlation_id,
@@ -102,8 +100,7 @@ void AddCommandFlags(CLI::App& command, Cli& cli, bool has_version) {
 }
 
 void AddQueryFlags(CLI::App& command, Cli& cli) {
-  command.add_option("--tenant", cli.tenant, "Municipality code, e.g. 0657 (env TRAPPE_TENANT)")
-      ->envname("TRAPPE_TENANT");
+  command.add_option("--tenant", cli.tenant, "Municipality code, e.g. 0657 (env TRAPPE_TENANT)");
   command.add_option("--min-position", cli.min_positions,
                      "TOPIC:PARTITION:OFFSET a write printed; the answer waits until it reflects it (repeatable)");
 }

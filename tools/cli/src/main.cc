@@ -20,13 +20,20 @@ std::string LoginName() {
   return "";
 }
 
+std::string Env(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace trappe::cli;
   Cli cli;
-  cli.server = "127.0.0.1:7474";
-  cli.actor = LoginName();
+  // Defaults from the environment; a flag given on the command line overrides them.
+  cli.server = Env("TRAPPE_SERVER", "127.0.0.1:7474");
+  cli.tenant = Env("TRAPPE_TENANT", "");
+  cli.actor = Env("TRAPPE_ACTOR", LoginName());
 
   CLI::App app{
       "trappe: the command-line client of Trappe, the case platform for municipal children's\n"
@@ -41,7 +48,6 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--server", cli.server, "The server's address host:port (env TRAPPE_SERVER)")
-      ->envname("TRAPPE_SERVER")
       ->capture_default_str();
   app.add_flag("--json", cli.json, "Print one JSON document (proto field names) instead of tables");
   app.add_option("--timeout", cli.timeout_seconds, "The deadline of every call, in seconds")
