@@ -26,40 +26,42 @@ bool HasPrefix(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
-// The writes of the batch being built, per family (nullopt marks a delete), in a std::map:
-// ordered for Scan, and repeated writes to one key collapse into one write at commit.
+// The projection's state as Apply sees it, per family: one hash map from key to the latest
+// value known (nullopt: absent), either committed or written by the batch being built.
+// Entries the batch wrote are "dirty"; a commit writes exactly those, in key order, and
+// repeated writes to one key have collapsed into one. Discarding a batch forgets its dirty
+// entries, so their committed values are read from RocksDB again.
 //
-// Beside it, a cache of each key's latest value: committed, or written by this batch. The
-// applier is its store's only writer, so the cache cannot go stale; Get answers from it
-// without touching RocksDB or the map. Discarding a batch drops its keys from the cache.
+// Clean entries are a cache of committed values: the applier is its store's only writer, so
+// they cannot go stale; they save the RocksDB lookups that would otherwise dominate Apply.
+// The map is emptied after a commit when it holds more than max_cached_keys entries.
+//
+// Scan needs the dirty keys in order; an ordered index of them is kept only for families a
+// projection has scanned.
 class Overlay final : public ApplyContext {
  public:
   Overlay(Store* store, size_t max_cached_keys)
       : store_(store),
-        pending_(store->family_count()),
-        cache_(store->family_count()),
+        families_(store->family_count()),
         max_cached_keys_(std::max<size_t>(
             1, max_cached_keys / std::max<size_t>(1, store->family_count()))) {}
 
   Status Put(FamilyId family, std::string_view key, std::string_view value) override {
-    if (family >= pending_.size()) return InvalidArgument("family", "no such column family");
-    Write(family, key, std::optional<std::string>(std::in_place, value));
+    if (family >= families_.size()) return InvalidArgument("family", "no such column family");
+    Write(families_[family], key).emplace(value);
     return Status::Ok();
   }
 
   Status Delete(FamilyId family, std::string_view key) override {
-    if (family >= pending_.size()) return InvalidArgument("family", "no such column family");
-    Write(family, key, std::nullopt);
+    if (family >= families_.size()) return InvalidArgument("family", "no such column family");
+    Write(families_[family], key).reset();
     return Status::Ok();
   }
 
   Result<std::optional<std::string>> Get(FamilyId family, std::string_view key) override {
-    if (family >= pending_.size()) return InvalidArgument("family", "no such column family");
-    const auto& cache = cache_[family];
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
-    // The cache may have been emptied (it is bounded): the batch's own writes come next.
-    const auto& pending = pending_[family];
-    if (auto it = pending.find(key); it != pending.end()) return it->second;
+    if (family >= families_.size()) return InvalidArgument("family", "no such column family");
+    auto& state = families_[family];
+    if (auto it = state.entries.find(key); it != state.entries.end()) return it->second.value;
     std::string value;
     const rocksdb::Status s =
         store_->db()->Get(rocksdb::ReadOptions(), store_->family(family), key, &value);
@@ -68,58 +70,70 @@ class Overlay final : public ApplyContext {
       TRAPPE_RETURN_IF_ERROR(FromRocks(s, "reading projection state"));
       found = std::move(value);
     }
-    Remember(family, key, found);
+    state.entries.emplace(std::string(key), Entry{found, false});
     return found;
   }
 
   Status Scan(FamilyId family, std::string_view prefix, const ScanFn& fn) override {
-    if (family >= pending_.size()) return InvalidArgument("family", "no such column family");
-    const auto& pending = pending_[family];
+    if (family >= families_.size()) return InvalidArgument("family", "no such column family");
+    auto& state = families_[family];
+    if (!state.ordered) {
+      state.ordered = true;
+      for (auto* node : state.dirty) state.index.emplace(node->first, node);
+    }
     std::unique_ptr<rocksdb::Iterator> it(
         store_->db()->NewIterator(rocksdb::ReadOptions(), store_->family(family)));
     it->Seek(prefix);
-    auto over = pending.lower_bound(prefix);
+    auto over = state.index.lower_bound(prefix);
     while (true) {
       const bool from_db = it->Valid() && it->key().starts_with(prefix);
-      const bool from_overlay = over != pending.end() && HasPrefix(over->first, prefix);
-      if (!from_db && !from_overlay) break;
+      const bool from_batch = over != state.index.end() && HasPrefix(over->first, prefix);
+      if (!from_db && !from_batch) break;
       const int order =
-          !from_db ? 1 : !from_overlay ? -1 : it->key().ToStringView().compare(over->first);
+          !from_db ? 1 : !from_batch ? -1 : it->key().ToStringView().compare(over->first);
       if (order < 0) {
         if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
         it->Next();
         continue;
       }
       if (order == 0) it->Next();  // the batch's write shadows the stored value
-      const auto& [key, value] = *over;
+      const Node* node = over->second;
       ++over;
-      if (value.has_value() && !fn(key, *value)) break;
+      if (node->second.value.has_value() && !fn(node->first, *node->second.value)) break;
     }
     return FromRocks(it->status(), "scanning projection state");
   }
 
   // Throws the batch's writes away.
   void Discard() {
-    for (size_t family = 0; family < pending_.size(); ++family) {
-      for (const auto& entry : pending_[family]) {
-        auto& cache = cache_[family];
-        if (auto it = cache.find(entry.first); it != cache.end()) cache.erase(it);
-      }
-      pending_[family].clear();
+    for (auto& state : families_) {
+      for (auto* node : state.dirty) state.entries.erase(state.entries.find(node->first));
+      state.dirty.clear();
+      state.index.clear();
     }
   }
 
-  // After a commit: the batch's writes are the committed values (the cache has them).
+  // After a commit: the batch's writes are the committed values.
   void Committed() {
-    for (auto& pending : pending_) pending.clear();
+    for (auto& state : families_) {
+      for (auto* node : state.dirty) node->second.dirty = false;
+      state.dirty.clear();
+      state.index.clear();
+      if (state.entries.size() > max_cached_keys_) state.entries.clear();
+    }
   }
 
-  Status AppendTo(rocksdb::WriteBatch* batch) const {
-    for (size_t family = 0; family < pending_.size(); ++family) {
+  Status AppendTo(rocksdb::WriteBatch* batch) {
+    for (size_t family = 0; family < families_.size(); ++family) {
+      auto& dirty = families_[family].dirty;
+      // Key order: memtable inserts in order are cheaper, and the batch is reproducible.
+      std::sort(dirty.begin(), dirty.end(),
+                [](const Node* a, const Node* b) { return a->first < b->first; });
       auto* handle = store_->family(family);
-      for (const auto& [key, value] : pending_[family]) {
-        const rocksdb::Status s =
-            value.has_value() ? batch->Put(handle, key, *value) : batch->Delete(handle, key);
+      for (const auto* node : dirty) {
+        const auto& value = node->second.value;
+        const rocksdb::Status s = value.has_value() ? batch->Put(handle, node->first, *value)
+                                                    : batch->Delete(handle, node->first);
         TRAPPE_RETURN_IF_ERROR(FromRocks(s, "building write batch"));
       }
     }
@@ -131,35 +145,34 @@ class Overlay final : public ApplyContext {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
-  // Latest values (nullopt: known absent) of keys read or written lately; bounded by
-  // max_cached_keys_, emptied when full. It saves the RocksDB lookups that would otherwise
-  // dominate Apply when events keep touching the same keys.
-  using Cache = std::unordered_map<std::string, std::optional<std::string>, Hash, std::equal_to<>>;
+  struct Entry {
+    std::optional<std::string> value;
+    bool dirty = false;  // written by the batch being built
+  };
+  using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  using Node = Map::value_type;  // nodes do not move when the map rehashes
+  struct FamilyState {
+    Map entries;
+    std::vector<Node*> dirty;
+    bool ordered = false;                      // scanned: keep `index`
+    std::map<std::string_view, Node*> index;  // the dirty entries, by key
+  };
 
-  void Write(FamilyId family, std::string_view key, std::optional<std::string> value) {
-    auto& pending = pending_[family];
-    auto it = pending.lower_bound(key);
-    if (it != pending.end() && it->first == key) {
-      it->second = value;
-    } else {
-      pending.emplace_hint(it, std::string(key), value);
+  // The value slot of `key`, marked as written by this batch.
+  std::optional<std::string>& Write(FamilyState& state, std::string_view key) {
+    auto it = state.entries.find(key);
+    if (it == state.entries.end()) it = state.entries.emplace(std::string(key), Entry()).first;
+    Node* node = &*it;
+    if (!node->second.dirty) {
+      node->second.dirty = true;
+      state.dirty.push_back(node);
+      if (state.ordered) state.index.emplace(node->first, node);
     }
-    Remember(family, key, std::move(value));
-  }
-
-  void Remember(FamilyId family, std::string_view key, std::optional<std::string> value) {
-    auto& cache = cache_[family];
-    if (auto it = cache.find(key); it != cache.end()) {
-      it->second = std::move(value);  // the usual case: Apply read the key before writing it
-      return;
-    }
-    if (cache.size() >= max_cached_keys_) cache.clear();  // crude, but bounded and cheap
-    cache.emplace(std::string(key), std::move(value));
+    return node->second.value;
   }
 
   Store* store_;
-  std::vector<std::map<std::string, std::optional<std::string>, std::less<>>> pending_;
-  std::vector<Cache> cache_;
+  std::vector<FamilyState> families_;
   size_t max_cached_keys_;
 };
 

@@ -18,7 +18,11 @@ constexpr std::string_view kCheckpointPrefix = "checkpoint/";
 
 rocksdb::ColumnFamilyOptions FamilyOptions() {
   rocksdb::ColumnFamilyOptions options;
-  options.write_buffer_size = 16 << 20;
+  // Small memtables: a projection rewrites the same keys over and over, and each skiplist
+  // insert gets slower as versions pile up in a memtable (replaying with 4 MiB took about
+  // 1/1.6 of the CPU time of 16 MiB, 1/1.8 of 64 MiB). Reads rarely reach RocksDB (the apply cache).
+  options.write_buffer_size = 4 << 20;
+  options.max_write_buffer_number = 4;  // room to keep writing while one flushes
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = true;

@@ -51,8 +51,8 @@ struct EngineOptions {
   // the durable log, and the atomic WriteBatch already rules out loss and doubling; a
   // machine crash at worst rolls the store back to an earlier consistent checkpoint.
   bool sync_commits = false;
-  // Committed values the applying thread keeps in memory, so that Apply's reads of keys it
-  // touched lately skip RocksDB. Entries, across the projection's families.
+  // Values the applying thread keeps in memory (keys read or written lately), so that
+  // Apply's reads skip RocksDB. Entries, across the projection's families.
   size_t max_cached_keys = size_t{1} << 20;
   // Rebuild progress is reported at most this often (and once at the end).
   std::chrono::milliseconds rebuild_progress_interval{1000};
