@@ -120,10 +120,20 @@ void CatchUp(benchmark::State& state, eventlog::EventLog& log) {
 }
 
 void BM_CatchUp(benchmark::State& state) { CatchUp(state, MemoryLog()); }
-BENCHMARK(BM_CatchUp)->Arg(1024)->Arg(4096)->Arg(16384)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CatchUp)
+    ->Arg(1024)
+    ->Arg(4096)
+    ->Arg(16384)
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_CatchUpEmbedded(benchmark::State& state) { CatchUp(state, *FilledEmbeddedLog().log); }
-BENCHMARK(BM_CatchUpEmbedded)->Arg(4096)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CatchUpEmbedded)
+    ->Arg(4096)
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_Rebuild(benchmark::State& state) {
   for (auto _ : state) {

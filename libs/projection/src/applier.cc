@@ -2,11 +2,11 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
-#include <algorithm>
-#include <unordered_map>
 #include <optional>
+#include <unordered_map>
 
 #include "trappe/common/log.h"
 #include "trappe/events/v1/envelope.pb.h"
@@ -43,8 +43,8 @@ class Overlay final : public ApplyContext {
   Overlay(Store* store, size_t max_cached_keys)
       : store_(store),
         families_(store->family_count()),
-        max_cached_keys_(std::max<size_t>(
-            1, max_cached_keys / std::max<size_t>(1, store->family_count()))) {}
+        max_cached_keys_(
+            std::max<size_t>(1, max_cached_keys / std::max<size_t>(1, store->family_count()))) {}
 
   Status Put(FamilyId family, std::string_view key, std::string_view value) override {
     if (family >= families_.size()) return InvalidArgument("family", "no such column family");
@@ -89,8 +89,9 @@ class Overlay final : public ApplyContext {
       const bool from_db = it->Valid() && it->key().starts_with(prefix);
       const bool from_batch = over != state.index.end() && HasPrefix(over->first, prefix);
       if (!from_db && !from_batch) break;
-      const int order =
-          !from_db ? 1 : !from_batch ? -1 : it->key().ToStringView().compare(over->first);
+      const int order = !from_db      ? 1
+                        : !from_batch ? -1
+                                      : it->key().ToStringView().compare(over->first);
       if (order < 0) {
         if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
         it->Next();
@@ -154,7 +155,7 @@ class Overlay final : public ApplyContext {
   struct FamilyState {
     Map entries;
     std::vector<Node*> dirty;
-    bool ordered = false;                      // scanned: keep `index`
+    bool ordered = false;                     // scanned: keep `index`
     std::map<std::string_view, Node*> index;  // the dirty entries, by key
   };
 
@@ -261,8 +262,7 @@ Status Applier::ApplyOne(const eventlog::StoredRecord& record, BatchOutcome* out
       const std::string message = "projection " + projection_.Name() + " cannot skip the " +
                                   std::string(BadRecordKindName(*bad)) + " record at " +
                                   Describe(record.position);
-      return *bad == BadRecordKind::kUndecodable ? DataLoss(message)
-                                                 : FailedPrecondition(message);
+      return *bad == BadRecordKind::kUndecodable ? DataLoss(message) : FailedPrecondition(message);
     }
     ++(*bad == BadRecordKind::kUndecodable ? outcome->undecodable_skipped
                                            : outcome->unknown_skipped);
@@ -274,8 +274,8 @@ Status Applier::ApplyOne(const eventlog::StoredRecord& record, BatchOutcome* out
   const Status applied = projection_.Apply(Event{record, *envelope_}, *overlay_);
   if (!applied.ok()) {
     return applied.WithContext("projection " + projection_.Name() + " applying " +
-                               Describe(record.position) + " (event " +
-                               envelope_->event_id() + ")");
+                               Describe(record.position) + " (event " + envelope_->event_id() +
+                               ")");
   }
   ++outcome->applied;
   next = record.position.offset + 1;
@@ -287,7 +287,8 @@ BatchOutcome Applier::ApplyAndCommit(const std::vector<eventlog::StoredRecord>& 
     *outcome = BatchOutcome();
     overlay_->Discard();
     skips_.clear();
-    for (size_t slot = 0; slot < committed_.size(); ++slot) pending_[slot] = committed_[slot].offset;
+    for (size_t slot = 0; slot < committed_.size(); ++slot)
+      pending_[slot] = committed_[slot].offset;
   };
   BatchOutcome outcome;
   reset(&outcome);
@@ -325,12 +326,11 @@ BatchOutcome Applier::ApplyAndCommit(const std::vector<eventlog::StoredRecord>& 
     outcome.committed = true;
     overlay_->Committed();
     for (const auto& skip : skips_) {
-      log::Warn("projection.record_skipped",
-                {{"projection", projection_.Name()},
-                 {"kind", BadRecordKindName(skip.kind)},
-                 {"topic", skip.position.topic},
-                 {"partition", skip.position.partition},
-                 {"offset", skip.position.offset}});
+      log::Warn("projection.record_skipped", {{"projection", projection_.Name()},
+                                              {"kind", BadRecordKindName(skip.kind)},
+                                              {"topic", skip.position.topic},
+                                              {"partition", skip.position.partition},
+                                              {"offset", skip.position.offset}});
     }
   }
   if (!outcome.committed) overlay_->Discard();
@@ -352,7 +352,8 @@ Status Applier::Commit() {
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
   write.disableWAL = options_.disable_wal;
-  TRAPPE_RETURN_IF_ERROR(FromRocks(store_->db()->Write(write, &batch), "committing projection batch"));
+  TRAPPE_RETURN_IF_ERROR(
+      FromRocks(store_->db()->Write(write, &batch), "committing projection batch"));
   for (size_t slot = 0; slot < committed_.size(); ++slot) committed_[slot].offset = pending_[slot];
   return Status::Ok();
 }

@@ -50,8 +50,7 @@ class Applier {
       const std::vector<std::string>& topics, Options options);
   ~Applier();
 
-  [[nodiscard]] Result<std::vector<eventlog::StoredRecord>> Poll(
-      std::chrono::milliseconds timeout);
+  [[nodiscard]] Result<std::vector<eventlog::StoredRecord>> Poll(std::chrono::milliseconds timeout);
   void Wake();
 
   // Applies `records` (from Poll, in order) and commits them with the checkpoints.

@@ -105,8 +105,7 @@ Status Engine::Init() {
   std::shared_ptr<Store> outdated;  // removed only once CURRENT names its replacement
   if (found.current.has_value()) {
     TRAPPE_ASSIGN_OR_RETURN(store, Store::Open(directory / *found.current, families));
-    TRAPPE_ASSIGN_OR_RETURN(const auto stored_name,
-                            store->ReadMeta(internal::kMetaProjectionName));
+    TRAPPE_ASSIGN_OR_RETURN(const auto stored_name, store->ReadMeta(internal::kMetaProjectionName));
     TRAPPE_ASSIGN_OR_RETURN(const auto stored_version,
                             store->ReadMeta(internal::kMetaProjectionVersion));
     if (stored_name.has_value() && *stored_name != name_) {
@@ -115,11 +114,10 @@ Status Engine::Init() {
     }
     const std::string version = std::to_string(projection_->Version());
     if (stored_version != version) {
-      log::Warn("projection.version_changed",
-                {{"projection", name_},
-                 {"stored", stored_version.value_or("none")},
-                 {"code", version},
-                 {"action", "replaying the log into a fresh store"}});
+      log::Warn("projection.version_changed", {{"projection", name_},
+                                               {"stored", stored_version.value_or("none")},
+                                               {"code", version},
+                                               {"action", "replaying the log into a fresh store"}});
       outdated = std::exchange(store, nullptr);
     }
   }
@@ -160,7 +158,8 @@ Result<std::vector<TopicPartitionOffset>> Engine::EndOffsets() const {
 Status Engine::Start() {
   TRAPPE_ASSIGN_OR_RETURN(auto end, EndOffsets());
   std::lock_guard lock(state_mu_);
-  if (running_ || driving_) return FailedPrecondition("projection " + name_ + " is already running");
+  if (running_ || driving_)
+    return FailedPrecondition("projection " + name_ + " is already running");
   stopping_ = false;
   startup_end_ = std::move(end);
   if (Covers(applied_, startup_end_)) initial_catch_up_done_ = true;
@@ -215,7 +214,8 @@ void Engine::Loop() {
       applier = live_;
     }
     if (!ready.ok()) {
-      log::Warn("projection.subscribe_failed", {{"projection", name_}, {"error", ready.ToString()}});
+      log::Warn("projection.subscribe_failed",
+                {{"projection", name_}, {"error", ready.ToString()}});
       WaitBeforeRetry(retry);
       retry = std::min(retry * 2, kLastRetry);
       continue;
@@ -328,8 +328,8 @@ Status Engine::WaitFor(const std::vector<eventlog::Position>& positions,
                        SteadyClock::time_point deadline) const {
   for (const auto& position : positions) {
     if (std::find(topics_.begin(), topics_.end(), position.topic) == topics_.end()) {
-      return InvalidArgument("min_position", "topic " + position.topic +
-                                                 " is not read by projection " + name_);
+      return InvalidArgument("min_position",
+                             "topic " + position.topic + " is not read by projection " + name_);
     }
   }
   std::unique_lock lock(state_mu_);
@@ -348,8 +348,8 @@ Status Engine::WaitFor(const std::vector<eventlog::Position>& positions,
   };
   while (const eventlog::Position* pending = first_pending()) {
     if (!failure_.ok()) {
-      return Unavailable("projection " + name_ + " stopped before " + Describe(*pending) +
-                         ": " + failure_.ToString());
+      return Unavailable("projection " + name_ + " stopped before " + Describe(*pending) + ": " +
+                         failure_.ToString());
     }
     if (deadline == SteadyClock::time_point::max()) {
       state_cv_.wait(lock);
@@ -414,12 +414,11 @@ void Engine::ReportRebuild(const RebuildProgress& progress, const ProgressFn& fn
     std::lock_guard lock(state_mu_);
     rebuild_progress_ = progress;
   }
-  log::Info("projection.rebuild_progress",
-            {{"projection", name_},
-             {"events_done", progress.events_done},
-             {"events_total", progress.events_total},
-             {"events_per_second", progress.events_per_second},
-             {"eta_seconds", progress.eta_seconds}});
+  log::Info("projection.rebuild_progress", {{"projection", name_},
+                                            {"events_done", progress.events_done},
+                                            {"events_total", progress.events_total},
+                                            {"events_per_second", progress.events_per_second},
+                                            {"eta_seconds", progress.eta_seconds}});
   if (fn) fn(progress);
 }
 
@@ -488,7 +487,8 @@ Status Engine::Rebuild(const ProgressFn& progress) {
   Status replayed = replay(target, /*report=*/true);
   if (replayed.ok()) replayed = store->Flush();
   if (!replayed.ok()) {
-    log::Error("projection.rebuild_failed", {{"projection", name_}, {"error", replayed.ToString()}});
+    log::Error("projection.rebuild_failed",
+               {{"projection", name_}, {"error", replayed.ToString()}});
     return replayed.WithContext("rebuilding projection " + name_);
   }
   // The last stretch, up to where the live store is, is written like a live batch.

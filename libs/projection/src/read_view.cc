@@ -49,7 +49,8 @@ Result<std::string> ReadView::Checksum() const {
   std::vector<FamilyId> order(store_->family_count());
   std::iota(order.begin(), order.end(), FamilyId{0});
   const auto& names = store_->family_names();
-  std::sort(order.begin(), order.end(), [&](FamilyId a, FamilyId b) { return names[a] < names[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](FamilyId a, FamilyId b) { return names[a] < names[b]; });
 
   internal::Sha256 hash;
   std::string frame;

@@ -1,8 +1,8 @@
 #include "store.h"
 
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/filter_policy.h>
 
 #include <algorithm>
 #include <charconv>
@@ -20,7 +20,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions() {
   rocksdb::ColumnFamilyOptions options;
   // Small memtables: a projection rewrites the same keys over and over, and each skiplist
   // insert gets slower as versions pile up in a memtable (replaying with 4 MiB took about
-  // 1/1.6 of the CPU time of 16 MiB, 1/1.8 of 64 MiB). Reads rarely reach RocksDB (the apply cache).
+  // 1/1.6 of the CPU time of 16 MiB, 1/1.8 of 64 MiB). Reads rarely reach RocksDB (the apply
+  // cache).
   options.write_buffer_size = 4 << 20;
   options.max_write_buffer_number = 4;  // room to keep writing while one flushes
   rocksdb::BlockBasedTableOptions table;
@@ -70,8 +71,7 @@ Result<std::shared_ptr<Store>> Store::Open(const std::filesystem::path& path,
 
   // Open every family the store already has, too: a family the projection dropped must
   // still be named for RocksDB to open the database.
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
-                                    std::string(kMetaFamily)};
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, std::string(kMetaFamily)};
   names.insert(names.end(), store->families_.begin(), store->families_.end());
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db_options, path.string(), &existing).ok()) {
@@ -89,9 +89,9 @@ Result<std::shared_ptr<Store>> Store::Open(const std::filesystem::path& path,
       "opening projection store " + path.string()));
   store->db_.reset(raw);
   store->meta_ = store->all_handles_[1];
-  store->handles_.assign(store->all_handles_.begin() + 2,
-                         store->all_handles_.begin() + 2 +
-                             static_cast<std::ptrdiff_t>(store->families_.size()));
+  store->handles_.assign(
+      store->all_handles_.begin() + 2,
+      store->all_handles_.begin() + 2 + static_cast<std::ptrdiff_t>(store->families_.size()));
   return store;
 }
 
@@ -145,8 +145,8 @@ Result<std::optional<std::string>> Store::ReadMeta(std::string_view key) const {
 Status Store::WriteIdentity(std::string_view name, uint32_t version) {
   rocksdb::WriteBatch batch;
   TRAPPE_RETURN_IF_ERROR(FromRocks(batch.Put(meta_, kMetaProjectionName, name), "batch"));
-  TRAPPE_RETURN_IF_ERROR(FromRocks(
-      batch.Put(meta_, kMetaProjectionVersion, std::to_string(version)), "batch"));
+  TRAPPE_RETURN_IF_ERROR(
+      FromRocks(batch.Put(meta_, kMetaProjectionVersion, std::to_string(version)), "batch"));
   rocksdb::WriteOptions write;
   write.sync = true;
   return FromRocks(db_->Write(write, &batch), "writing store metadata");

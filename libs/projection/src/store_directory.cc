@@ -28,9 +28,7 @@ std::optional<uint64_t> StoreNumber(std::string_view name) {
   return number;
 }
 
-Status Errno(std::string what) {
-  return Internal(what + ": " + std::strerror(errno));
-}
+Status Errno(std::string what) { return Internal(what + ": " + std::strerror(errno)); }
 
 Status FsyncPath(const std::filesystem::path& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
@@ -88,8 +86,8 @@ Status WriteCurrent(const std::filesystem::path& directory, const std::string& n
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("creating " + temp.string());
   const std::string content = name + "\n";
-  const bool written = ::write(fd, content.data(), content.size()) ==
-                       static_cast<ssize_t>(content.size());
+  const bool written =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   const bool synced = written && ::fsync(fd) == 0;
   ::close(fd);
   if (!synced) return Errno("writing " + temp.string());

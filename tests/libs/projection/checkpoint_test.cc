@@ -22,7 +22,8 @@ bool SameOffsets(const std::vector<eventlog::TopicPartitionOffset>& a,
                  const std::vector<eventlog::TopicPartitionOffset>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].topic != b[i].topic || a[i].partition != b[i].partition || a[i].offset != b[i].offset) {
+    if (a[i].topic != b[i].topic || a[i].partition != b[i].partition ||
+        a[i].offset != b[i].offset) {
       return false;
     }
   }
@@ -79,8 +80,8 @@ TEST(ProjectionCheckpointTest, BatchSizeAndCacheSizeDoNotChangeResult) {
     TempDir dir;
     EngineOptions options = OptionsFor(dir.Sub("p"), batch);
     options.max_cached_keys = cached;
-    ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(&log, std::make_shared<EventCountProjection>(),
-                                                   options));
+    ASSERT_OK_AND_ASSIGN(auto engine,
+                         Engine::Open(&log, std::make_shared<EventCountProjection>(), options));
     ASSERT_OK(engine->CatchUp());
     EXPECT_EQ(ReadCounters(*engine, EventCountProjection::kPerAggregate),
               CountPerAggregate(log.ReadAll(kCases)));
@@ -138,8 +139,8 @@ TEST(ProjectionCheckpointTest, ScanAndDeleteSeeEarlierWritesOfTheSameBatch) {
     TempDir dir;
     EngineOptions options = OptionsFor(dir.Sub("p"), batch);
     options.max_cached_keys = batch == 13 ? 4 : options.max_cached_keys;
-    ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(&log, std::make_shared<KeyListProjection>(),
-                                                   options));
+    ASSERT_OK_AND_ASSIGN(auto engine,
+                         Engine::Open(&log, std::make_shared<KeyListProjection>(), options));
     ASSERT_OK(engine->CatchUp());
     EXPECT_EQ(ReadCounters(*engine, 1), expected) << "batch " << batch;
     ASSERT_OK_AND_ASSIGN(auto checksum, engine->Checksum());

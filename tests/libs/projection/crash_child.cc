@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
   options.directory = argv[2];
   options.max_batch_records = static_cast<size_t>(std::atoll(argv[3]));
   options.on_commit = [](uint64_t) { Report("c"); };
-  auto engine = trappe::projection::Engine::Open(log->get(), std::make_shared<ReportingProjection>(),
-                                                 options);
+  auto engine = trappe::projection::Engine::Open(log->get(),
+                                                 std::make_shared<ReportingProjection>(), options);
   if (!engine.ok()) return Fail(engine.status());
   if (const trappe::Status caught_up = (*engine)->CatchUp(); !caught_up.ok()) {
     return Fail(caught_up);

@@ -89,7 +89,8 @@ ChildRun RunChild(const std::vector<std::string>& args, int kill_after) {
   return run;
 }
 
-std::vector<eventlog::StoredRecord> ReadWholeTopic(eventlog::EventLog& log, const std::string& topic) {
+std::vector<eventlog::StoredRecord> ReadWholeTopic(eventlog::EventLog& log,
+                                                   const std::string& topic) {
   std::vector<eventlog::StoredRecord> out;
   const auto ends = log.EndOffsets(topic).value();
   std::vector<eventlog::TopicPartitionOffset> from;
@@ -133,15 +134,17 @@ TEST(ProjectionCheckpointCrashTest, SigkillAtRandomPointsNeitherLosesNorDoublesA
   }
   EXPECT_GE(kills, 6) << "most rounds should have been killed mid-way";
 
-  const ChildRun last = RunChild({TRAPPE_PROJECTION_CRASH_CHILD, log_dir, projection_dir, "128"}, -1);
+  const ChildRun last =
+      RunChild({TRAPPE_PROJECTION_CRASH_CHILD, log_dir, projection_dir, "128"}, -1);
   ASSERT_EQ(last.exit_code, 0);
   ASSERT_TRUE(last.done);
 
   ASSERT_OK_AND_ASSIGN(auto log, eventlog::OpenEmbeddedLog(LogOptions(log_dir)));
   const auto records = ReadWholeTopic(*log, kCases);
   ASSERT_EQ(records.size(), static_cast<size_t>(kEvents));
-  ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(log.get(), std::make_shared<EventCountProjection>(),
-                                                 OptionsFor(projection_dir)));
+  ASSERT_OK_AND_ASSIGN(auto engine,
+                       Engine::Open(log.get(), std::make_shared<EventCountProjection>(),
+                                    OptionsFor(projection_dir)));
   ASSERT_OK_AND_ASSIGN(auto lag, engine->Lag());
   EXPECT_TRUE(lag.caught_up);
   const auto counted = ReadCounters(*engine, EventCountProjection::kPerAggregate);

@@ -12,8 +12,8 @@
 namespace trappe::projection::testing {
 namespace {
 
-using ::trappe::testing::TempDir;
 using std::chrono::steady_clock;
+using ::trappe::testing::TempDir;
 
 TEST(ProjectionEngineTest, WaitForReturnsOnceThePositionIsApplied) {
   TempDir dir;
@@ -26,8 +26,8 @@ TEST(ProjectionEngineTest, WaitForReturnsOnceThePositionIsApplied) {
                          log.Append(kCases, {CaseRecord("0657", "case-7", round, 1)}));
     // Read-your-writes: once WaitFor returns, a fresh snapshot shows the write.
     ASSERT_OK(engine->WaitFor(positions, steady_clock::now() + std::chrono::minutes(1)));
-    ASSERT_OK_AND_ASSIGN(auto value, engine->Snapshot()->Get(EventCountProjection::kPerAggregate,
-                                                             "0657/case-7"));
+    ASSERT_OK_AND_ASSIGN(
+        auto value, engine->Snapshot()->Get(EventCountProjection::kPerAggregate, "0657/case-7"));
     ASSERT_TRUE(value.has_value());
     EXPECT_EQ(DecodeInt64(*value), round);
   }
@@ -39,7 +39,8 @@ TEST(ProjectionEngineTest, WaitForBlocksUntilAnotherThreadApplies) {
   ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(&log, std::make_shared<EventCountProjection>(),
                                                  OptionsFor(dir.Sub("p"))));
   const eventlog::Position wanted{kCases, eventlog::PartitionForKey("0657/case-1", 2), 0};
-  auto waiter = std::async(std::launch::async, [&] { return engine->WaitFor({wanted}, Forever()); });
+  auto waiter =
+      std::async(std::launch::async, [&] { return engine->WaitFor({wanted}, Forever()); });
   ASSERT_OK(log.Append(kCases, {CaseRecord("0657", "case-1", 1, 0)}));
   ASSERT_OK(engine->CatchUp());  // applies on this thread; the waiter wakes on the commit
   EXPECT_OK(waiter.get());
@@ -52,8 +53,9 @@ TEST(ProjectionEngineTest, WaitForTimesOutWhenThePositionIsNotApplied) {
                                                  OptionsFor(dir.Sub("p"))));
   ASSERT_OK(engine->Start());
   // Offset 3 of partition 0 does not exist yet.
-  EXPECT_STATUS(engine->WaitFor({{kCases, 0, 3}}, steady_clock::now() + std::chrono::milliseconds(30)),
-                StatusCode::kDeadlineExceeded, "trappe.case-events.v1/0@3");
+  EXPECT_STATUS(
+      engine->WaitFor({{kCases, 0, 3}}, steady_clock::now() + std::chrono::milliseconds(30)),
+      StatusCode::kDeadlineExceeded, "trappe.case-events.v1/0@3");
   // A deadline already past fails at once, unless the position is applied.
   EXPECT_STATUS(engine->WaitFor({{kCases, 1, 0}}, steady_clock::now()),
                 StatusCode::kDeadlineExceeded, "within the deadline");
@@ -76,7 +78,8 @@ TEST(ProjectionEngineTest, LagIsReportedPerPartitionUntilCaughtUp) {
   MemoryEventLog log({{kCases, 3}});
   for (int p = 0; p < 3; ++p) {
     for (int i = 0; i <= p; ++i) {
-      ASSERT_OK(log.AppendToPartition(kCases, p, CaseRecord("0657", "c" + std::to_string(p), i + 1, 0)));
+      ASSERT_OK(
+          log.AppendToPartition(kCases, p, CaseRecord("0657", "c" + std::to_string(p), i + 1, 0)));
     }
   }
   ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(&log, std::make_shared<EventCountProjection>(),
@@ -127,15 +130,16 @@ TEST(ProjectionEngineTest, StartStopAndStartAgainKeepsApplying) {
 TEST(ProjectionEngineTest, OpenRejectsBadConfiguration) {
   TempDir dir;
   MemoryEventLog log({{kCases, 1}});
-  EXPECT_STATUS(Engine::Open(nullptr, std::make_shared<EventCountProjection>(), OptionsFor(dir.Sub("p"))),
-                StatusCode::kInvalidArgument, "log");
+  EXPECT_STATUS(
+      Engine::Open(nullptr, std::make_shared<EventCountProjection>(), OptionsFor(dir.Sub("p"))),
+      StatusCode::kInvalidArgument, "log");
   EXPECT_STATUS(Engine::Open(&log, std::make_shared<EventCountProjection>(), OptionsFor("")),
                 StatusCode::kInvalidArgument, "directory");
   EventCountProjection::Options missing;
   missing.topics = {"no.such.topic"};
-  EXPECT_STATUS(Engine::Open(&log, std::make_shared<EventCountProjection>(missing),
-                             OptionsFor(dir.Sub("q"))),
-                StatusCode::kNotFound, "no.such.topic");
+  EXPECT_STATUS(
+      Engine::Open(&log, std::make_shared<EventCountProjection>(missing), OptionsFor(dir.Sub("q"))),
+      StatusCode::kNotFound, "no.such.topic");
 }
 
 // --- Bad records -------------------------------------------------------------------------
@@ -145,9 +149,11 @@ struct BadLog {
   eventlog::Position bad;
   // Three good events, the bad record, two good events: all in partition 0.
   explicit BadLog(const std::string& bad_bytes) {
-    for (int v = 1; v <= 3; ++v) (void)log.AppendToPartition(kCases, 0, CaseRecord("0657", "a", v, 1));
+    for (int v = 1; v <= 3; ++v)
+      (void)log.AppendToPartition(kCases, 0, CaseRecord("0657", "a", v, 1));
     bad = log.AppendToPartition(kCases, 0, {"0657/a", bad_bytes, {}}).value();
-    for (int v = 4; v <= 5; ++v) (void)log.AppendToPartition(kCases, 0, CaseRecord("0657", "a", v, 1));
+    for (int v = 4; v <= 5; ++v)
+      (void)log.AppendToPartition(kCases, 0, CaseRecord("0657", "a", v, 1));
   }
 };
 
@@ -184,7 +190,8 @@ TEST(ProjectionBadRecordTest, UndecodableRecordStopsAProjectionThatNeedsIt) {
   BadLog bad(UndecodableBytes());
   ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(&bad.log, std::make_shared<EventCountProjection>(),
                                                  OptionsFor(dir.Sub("p"))));
-  EXPECT_STATUS(engine->CatchUp(), StatusCode::kDataLoss, "undecodable record at trappe.case-events.v1/0@3");
+  EXPECT_STATUS(engine->CatchUp(), StatusCode::kDataLoss,
+                "undecodable record at trappe.case-events.v1/0@3");
   EXPECT_STATUS(engine->Health(), StatusCode::kDataLoss, "cannot skip");
   EXPECT_TRUE(engine->Metrics().failed);
   EXPECT_EQ(engine->Metrics().undecodable_skipped, 0u);

@@ -14,8 +14,8 @@
 namespace trappe::projection::testing {
 namespace {
 
-using ::trappe::testing::TempDir;
 using std::chrono::steady_clock;
+using ::trappe::testing::TempDir;
 
 std::vector<std::string> StoreDirectories(const std::string& directory) {
   std::vector<std::string> out;
@@ -38,8 +38,9 @@ TEST(ProjectionRebuildTest, RebuildChecksumEqualsLiveChecksumAcrossInterleavings
   TempDir dir;
   // The live engine applies while the history is still being written.
   log.SetInterleavingSeed(101);
-  ASSERT_OK_AND_ASSIGN(auto live, Engine::Open(&log, std::make_shared<EventCountProjection>(BothTopics()),
-                                               OptionsFor(dir.Sub("live"), 37)));
+  ASSERT_OK_AND_ASSIGN(auto live,
+                       Engine::Open(&log, std::make_shared<EventCountProjection>(BothTopics()),
+                                    OptionsFor(dir.Sub("live"), 37)));
   ASSERT_OK(live->Start());
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     AppendRandomHistory(log, kCases, 700, 60, seed);
@@ -139,8 +140,8 @@ TEST(ProjectionRebuildTest, OldStoreServesUntilTheSwapAndIsRemovedAfterItsLastRe
   EXPECT_EQ(ReadCounters(*engine, EventCountProjection::kPerAggregate), expected);
 
   // The reader that held the old store still reads it; the directory goes when it lets go.
-  ASSERT_OK_AND_ASSIGN(auto value, old_view->Get(EventCountProjection::kPerAggregate,
-                                                 expected.begin()->first));
+  ASSERT_OK_AND_ASSIGN(auto value,
+                       old_view->Get(EventCountProjection::kPerAggregate, expected.begin()->first));
   EXPECT_EQ(DecodeInt64(value.value()), expected.begin()->second);
   EXPECT_EQ(StoreDirectories(dir.Sub("p")).size(), 2u);
   old_view.reset();

@@ -75,8 +75,7 @@ class MemorySubscription final : public eventlog::Subscription {
   bool woken_ = false;  // guarded by log_->mu_
 };
 
-MemoryEventLog::MemoryEventLog(std::vector<std::pair<std::string, int32_t>> topics,
-                               Options options)
+MemoryEventLog::MemoryEventLog(std::vector<std::pair<std::string, int32_t>> topics, Options options)
     : options_(options) {
   if (options_.max_run == 0) options_.max_run = 1;
   for (auto& [name, partitions] : topics) {
@@ -103,10 +102,9 @@ Result<std::vector<eventlog::Position>> MemoryEventLog::Append(
       const int32_t partition =
           eventlog::PartitionForKey(record.key, static_cast<int32_t>(partitions->size()));
       auto& log = (*partitions)[static_cast<size_t>(partition)];
-      eventlog::Position position{std::string(topic), partition,
-                                  static_cast<int64_t>(log.size())};
-      log.push_back({position, std::move(record.key), std::move(record.value),
-                     std::move(record.headers), 0});
+      eventlog::Position position{std::string(topic), partition, static_cast<int64_t>(log.size())};
+      log.push_back(
+          {position, std::move(record.key), std::move(record.value), std::move(record.headers), 0});
       positions.push_back(std::move(position));
     }
   }
@@ -127,8 +125,8 @@ Result<eventlog::Position> MemoryEventLog::AppendToPartition(std::string_view to
     }
     auto& log = (*partitions)[static_cast<size_t>(partition)];
     position = {std::string(topic), partition, static_cast<int64_t>(log.size())};
-    log.push_back({position, std::move(record.key), std::move(record.value),
-                   std::move(record.headers), 0});
+    log.push_back(
+        {position, std::move(record.key), std::move(record.value), std::move(record.headers), 0});
   }
   appended_.notify_all();
   return position;
@@ -143,7 +141,8 @@ Result<std::unique_ptr<eventlog::Subscription>> MemoryEventLog::Subscribe(
     if (partitions == nullptr) return NotFound("no topic " + start.topic);
     if (start.partition < 0 || start.partition >= static_cast<int32_t>(partitions->size()) ||
         start.offset < 0 ||
-        start.offset > static_cast<int64_t>((*partitions)[static_cast<size_t>(start.partition)].size())) {
+        start.offset >
+            static_cast<int64_t>((*partitions)[static_cast<size_t>(start.partition)].size())) {
       return InvalidArgument("from", "partition or offset out of range");
     }
   }
@@ -185,7 +184,8 @@ std::vector<eventlog::StoredRecord> MemoryEventLog::ReadAll(std::string_view top
   std::vector<eventlog::StoredRecord> out;
   auto it = topics_.find(topic);
   if (it == topics_.end()) return out;
-  for (const auto& partition : it->second) out.insert(out.end(), partition.begin(), partition.end());
+  for (const auto& partition : it->second)
+    out.insert(out.end(), partition.begin(), partition.end());
   return out;
 }
 

@@ -4,8 +4,7 @@
 
 namespace trappe::projection::testing {
 
-Status AddToCounter(ApplyContext& context, FamilyId family, std::string_view key,
-                    int64_t delta) {
+Status AddToCounter(ApplyContext& context, FamilyId family, std::string_view key, int64_t delta) {
   TRAPPE_ASSIGN_OR_RETURN(const auto current, context.Get(family, key));
   int64_t value = 0;
   if (current.has_value()) {
@@ -25,15 +24,14 @@ Status EventCountProjection::Apply(const Event& event, ApplyContext& context) co
     return Internal("refusing aggregate " + envelope.aggregate_id());
   }
   const std::string type = std::to_string(static_cast<int>(envelope.payload_case()));
-  TRAPPE_RETURN_IF_ERROR(
-      AddToCounter(context, kPerType, TenantKey(envelope.tenant(), {type}), 1));
+  TRAPPE_RETURN_IF_ERROR(AddToCounter(context, kPerType, TenantKey(envelope.tenant(), {type}), 1));
   return Status::Ok();
 }
 
 BadRecordAction EventCountProjection::OnBadRecord(BadRecordKind kind,
                                                   const eventlog::StoredRecord&) const {
-  const bool skip = kind == BadRecordKind::kUnknownEvent ? options_.skip_unknown
-                                                         : options_.skip_undecodable;
+  const bool skip =
+      kind == BadRecordKind::kUnknownEvent ? options_.skip_unknown : options_.skip_undecodable;
   return skip ? BadRecordAction::kSkip : BadRecordAction::kStop;
 }
 

@@ -75,19 +75,19 @@ struct CatchUpState {
 };
 
 struct EngineMetrics {
-  uint64_t events_applied = 0;       // records handed to Apply and committed (live store)
+  uint64_t events_applied = 0;  // records handed to Apply and committed (live store)
   uint64_t batches_committed = 0;
   uint64_t undecodable_skipped = 0;  // bad records skipped, by kind
   uint64_t unknown_skipped = 0;
   uint64_t rebuilds_completed = 0;
-  bool failed = false;               // stopped on an error; see Engine::Health()
+  bool failed = false;  // stopped on an error; see Engine::Health()
 };
 
 struct RebuildProgress {
-  uint64_t events_done = 0;     // records replayed into the new store so far
-  uint64_t events_total = 0;    // the log's size (end offsets) when the rebuild began
+  uint64_t events_done = 0;   // records replayed into the new store so far
+  uint64_t events_total = 0;  // the log's size (end offsets) when the rebuild began
   double events_per_second = 0;
-  double eta_seconds = 0;       // at the current rate; 0 when done
+  double eta_seconds = 0;  // at the current rate; 0 when done
   bool finished = false;
 };
 
@@ -98,8 +98,7 @@ class Engine {
   // Opens (or creates) the projection's store in options.directory and reads its
   // checkpoints. `log` must outlive the engine. Nothing is applied until Start or CatchUp.
   [[nodiscard]] static Result<std::unique_ptr<Engine>> Open(
-      eventlog::EventLog* log, std::shared_ptr<const Projection> projection,
-      EngineOptions options);
+      eventlog::EventLog* log, std::shared_ptr<const Projection> projection, EngineOptions options);
 
   ~Engine();  // stops the thread
   Engine(const Engine&) = delete;
@@ -111,8 +110,8 @@ class Engine {
 
   // Returns once every partition has been applied up to the log's end as of this call. On
   // a started engine it waits for the thread; otherwise it applies on this thread.
-  [[nodiscard]] Status CatchUp(
-      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+  [[nodiscard]] Status CatchUp(std::chrono::steady_clock::time_point deadline =
+                                   std::chrono::steady_clock::time_point::max());
 
   // Returns OK as soon as every position has been applied (read-your-writes, min_position),
   // DEADLINE_EXCEEDED when the deadline passes first, the engine's error when it stopped
@@ -155,8 +154,7 @@ class Engine {
   void Loop();
   void WaitBeforeRetry(std::chrono::milliseconds delay);
   // Applies one polled batch with `applier`; called with apply_mu_ held.
-  Status ApplyLive(internal::Applier& applier,
-                   const std::vector<eventlog::StoredRecord>& records);
+  Status ApplyLive(internal::Applier& applier, const std::vector<eventlog::StoredRecord>& records);
   void Fail(const Status& status);
   Status CatchUpHere(const std::vector<eventlog::TopicPartitionOffset>& target,
                      std::chrono::steady_clock::time_point deadline);
@@ -178,7 +176,7 @@ class Engine {
   mutable std::mutex store_mu_;  // guards store_ only, so readers never wait for a batch
   std::shared_ptr<internal::Store> store_;
 
-  std::mutex rebuild_mu_;  // one rebuild at a time
+  std::mutex rebuild_mu_;           // one rebuild at a time
   uint64_t next_store_number_ = 1;  // guarded by rebuild_mu_ after Init
 
   mutable std::mutex state_mu_;
@@ -189,8 +187,8 @@ class Engine {
   bool initial_catch_up_done_ = false;
   std::vector<eventlog::TopicPartitionOffset> startup_end_;
   std::optional<RebuildProgress> rebuild_progress_;
-  bool running_ = false;   // the thread is started
-  bool driving_ = false;   // a synchronous CatchUp is applying
+  bool running_ = false;  // the thread is started
+  bool driving_ = false;  // a synchronous CatchUp is applying
   bool stopping_ = false;
   std::shared_ptr<internal::Applier> polling_;  // what the thread polls, to Wake it
   std::thread thread_;

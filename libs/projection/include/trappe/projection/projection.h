@@ -64,8 +64,7 @@ class ApplyContext {
                                                                std::string_view key) = 0;
   // Every key starting with `prefix`, in key order. Writes made by `fn` itself may or may
   // not be visited.
-  [[nodiscard]] virtual Status Scan(FamilyId family, std::string_view prefix,
-                                    const ScanFn& fn) = 0;
+  [[nodiscard]] virtual Status Scan(FamilyId family, std::string_view prefix, const ScanFn& fn) = 0;
 };
 
 class Projection {

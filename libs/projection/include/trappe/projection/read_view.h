@@ -31,8 +31,7 @@ class ReadView {
   ReadView(const ReadView&) = delete;
   ReadView& operator=(const ReadView&) = delete;
 
-  [[nodiscard]] Result<std::optional<std::string>> Get(FamilyId family,
-                                                       std::string_view key) const;
+  [[nodiscard]] Result<std::optional<std::string>> Get(FamilyId family, std::string_view key) const;
   // Every key starting with `prefix`, in key order.
   [[nodiscard]] Status Scan(FamilyId family, std::string_view prefix, const ScanFn& fn) const;
 
@@ -48,7 +47,7 @@ class ReadView {
   // The store's directory name ("store-000002"): which generation this view reads.
   const std::string& StoreName() const;
 
- // Taken by the engine (Engine::Snapshot()); holds the store open while it lives.
+  // Taken by the engine (Engine::Snapshot()); holds the store open while it lives.
   explicit ReadView(std::shared_ptr<internal::Store> store);
 
  private:

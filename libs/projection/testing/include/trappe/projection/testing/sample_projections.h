@@ -36,9 +36,7 @@ class EventCountProjection : public Projection {
   std::string Name() const override { return "test.event_count"; }
   uint32_t Version() const override { return options_.version; }
   std::vector<std::string> Topics() const override { return options_.topics; }
-  std::vector<std::string> ColumnFamilies() const override {
-    return {"per_aggregate", "per_type"};
-  }
+  std::vector<std::string> ColumnFamilies() const override { return {"per_aggregate", "per_type"}; }
   Status Apply(const Event& event, ApplyContext& context) const override;
   BadRecordAction OnBadRecord(BadRecordKind kind,
                               const eventlog::StoredRecord& record) const override;
@@ -65,6 +63,7 @@ std::string UndecodableBytes();
 // What EventCountProjection's per_aggregate family must hold after applying `records`,
 // counted straight from the log: "<tenant>/<aggregate_id>" -> count. Records that are not
 // envelopes with a known payload are not counted.
-std::map<std::string, int64_t> CountPerAggregate(const std::vector<eventlog::StoredRecord>& records);
+std::map<std::string, int64_t> CountPerAggregate(
+    const std::vector<eventlog::StoredRecord>& records);
 
 }  // namespace trappe::projection::testing
