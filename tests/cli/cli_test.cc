@@ -8,6 +8,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -203,6 +204,53 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
                                   "--to", "2026-03-01", "--min-position", start_position});
   ASSERT_EQ(figures.exit_code, 0) << figures.err;
   EXPECT_THAT(figures.out, HasSubstr("prevention's share"));
+
+  // The rest of the commands, each checked by what it prints.
+  const std::string intervention_id =
+      start.out.substr(21, start.out.find(" on case") - 21);  // "started intervention <id>"
+  const std::vector<std::pair<std::vector<std::string>, std::string>> commands = {
+      {{"followup", "record", opened.case_id(), "--kind", "child-conversation", "--on",
+        "2026-03-02", "--caseworker", "anna"},
+       "recorded follow-up "},
+      {{"plan", "approve", opened.case_id(), "--on", "2026-03-02"},
+       "approved the child's plan of case " + opened.case_id()},
+      {{"intervention", "change", intervention_id, "--monthly-cost", "1500000", "--on",
+        "2026-03-01", "--reason", "more hours"},
+       "changed intervention " + intervention_id},
+      {{"intervention", "end", intervention_id, "--on", "2026-03-02", "--reason",
+        "purpose-achieved", "--destination", "home"},
+       "ended intervention " + intervention_id},
+      {{"case", "assess", opened.case_id(), "--grade", "very-complex", "--reason",
+        "new information", "--on", "2026-03-02"},
+       "assessed case " + opened.case_id() + " as very-complex"},
+      {{"case", "close", opened.case_id(), "--reason", "purpose-achieved", "--on",
+        "2026-03-02"},
+       "closed case " + opened.case_id()},
+      {{"case", "reopen", opened.case_id(), "--reason", "closed-in-error", "--on", "2026-03-02"},
+       "reopened case " + opened.case_id()},
+  };
+  for (auto [args, expected] : commands) {
+    args.insert(args.end(), {"--tenant", "0657"});
+    const Outcome outcome = Trappe(args);
+    ASSERT_EQ(outcome.exit_code, 0) << args[0] << " " << args[1] << ": " << outcome.err;
+    EXPECT_THAT(outcome.out, HasSubstr(expected));
+    EXPECT_THAT(outcome.out, HasSubstr("written: "));
+  }
+
+  // As of 2026-02-17 the case was open and complex, whatever came later.
+  const Outcome as_of = Trappe({"case", "as-of", opened.case_id(), "2026-02-17", "--tenant",
+                                "0657", "--min-position", position});
+  ASSERT_EQ(as_of.exit_code, 0) << as_of.err;
+  EXPECT_THAT(as_of.out, HasSubstr("status:      open"));
+  EXPECT_THAT(as_of.out, HasSubstr("grade:       complex"));
+
+  // A point a week from 2026-02-02 to 2026-03-02: five of them.
+  const Outcome series = Trappe({"load", "--tenant", "0657", "--team", "vest", "--series",
+                                 "--from", "2026-02-02", "--to", "2026-03-02", "--interval",
+                                 "weekly", "--min-position", start_position});
+  ASSERT_EQ(series.exit_code, 0) << series.err;
+  EXPECT_EQ(std::count(series.out.begin(), series.out.end(), '\n'), 6) << series.out;
+  EXPECT_THAT(series.out, HasSubstr("2026-02-09"));
 
   const Outcome rebuild = Trappe({"rebuild", "--tenant", "0657"});
   EXPECT_EQ(rebuild.exit_code, 1);
