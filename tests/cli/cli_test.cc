@@ -274,6 +274,20 @@ TEST_F(CliTest, AServerErrorPrintsTheServersMessageAndExitsOne) {
   EXPECT_THAT(missing.err, HasSubstr("trappe: "));
 }
 
+TEST_F(CliTest, ARepeatedRequestIdReturnsTheFirstOutcome) {
+  const Outcome municipality = Trappe({"municipality", "add", "0657", "--name", "Herning"});
+  ASSERT_EQ(municipality.exit_code, 0) << municipality.err;
+  const std::string request_id = "7d0c7f1e-3f4a-4b8e-9a51-2b9f0c6d1e11";
+  const Outcome first = Trappe({"team", "add", "--tenant", "0657", "--name", "Vest",
+                                "--request-id", request_id});
+  const Outcome again = Trappe({"team", "add", "--tenant", "0657", "--name", "Vest",
+                                "--request-id", request_id});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(first.out, HasSubstr("created team "));
+  EXPECT_EQ(again.out, first.out);  // the same server-assigned id, positions and version
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   const Outcome no_name = Trappe({"team", "add", "--tenant", "0657"});
   EXPECT_EQ(no_name.exit_code, 2);
