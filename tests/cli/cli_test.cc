@@ -1,12 +1,11 @@
 // The trappe CLI end to end: the real binary against the real host (all services, an
 // embedded log in a temp dir, port 0, a fixed clock).
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <fstream>
@@ -96,8 +95,8 @@ class CliTest : public ::testing::Test {
 // Registers Herning with its presets, team Vest and caseworker Anna.
 void SetUpOrganisation(CliTest* test, const std::function<Outcome(std::vector<std::string>)>& run) {
   (void)test;
-  const Outcome municipality = run({"municipality", "add", "0657", "--name", "Herning",
-                                    "--effective-from", "2026-01-01"});
+  const Outcome municipality =
+      run({"municipality", "add", "0657", "--name", "Herning", "--effective-from", "2026-01-01"});
   ASSERT_EQ(municipality.exit_code, 0) << municipality.err;
   EXPECT_THAT(municipality.out, HasSubstr("registered municipality 0657 (Herning)"));
   EXPECT_THAT(municipality.out, HasSubstr("(version 1)"));
@@ -106,9 +105,9 @@ void SetUpOrganisation(CliTest* test, const std::function<Outcome(std::vector<st
   ASSERT_EQ(team.exit_code, 0) << team.err;
   EXPECT_THAT(team.out, HasSubstr("created team vest (Vest)"));
 
-  const Outcome caseworker = run({"caseworker", "add", "--tenant", "0657", "--name", "Anna Holm",
-                                  "--team", "vest", "--id", "anna", "--fte", "0.8", "--start",
-                                  "2026-01-01"});
+  const Outcome caseworker =
+      run({"caseworker", "add", "--tenant", "0657", "--name", "Anna Holm", "--team", "vest", "--id",
+           "anna", "--fte", "0.8", "--start", "2026-01-01"});
   ASSERT_EQ(caseworker.exit_code, 0) << caseworker.err;
   EXPECT_THAT(caseworker.out, HasSubstr("registered caseworker anna (Anna Holm, team vest)"));
 }
@@ -118,10 +117,27 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   ASSERT_NO_FATAL_FAILURE(SetUpOrganisation(this, run));
 
   // --json prints the response exactly: it parses back into the API's message.
-  const Outcome open = Trappe({"--json", "case", "open", "--tenant", "0657", "--cpr",
-                               "0101201234", "--given-name", "Sofie", "--family-name", "Jensen",
-                               "--basis", "report-of-concern", "--team", "vest", "--caseworker",
-                               "anna", "--grade", "complex", "--on", "2026-02-16"});
+  const Outcome open = Trappe({"--json",
+                               "case",
+                               "open",
+                               "--tenant",
+                               "0657",
+                               "--cpr",
+                               "0101201234",
+                               "--given-name",
+                               "Sofie",
+                               "--family-name",
+                               "Jensen",
+                               "--basis",
+                               "report-of-concern",
+                               "--team",
+                               "vest",
+                               "--caseworker",
+                               "anna",
+                               "--grade",
+                               "complex",
+                               "--on",
+                               "2026-02-16"});
   ASSERT_EQ(open.exit_code, 0) << open.err;
   cases::v1::OpenCaseResponse opened;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(open.out, &opened).ok()) << open.out;
@@ -131,11 +147,11 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   EXPECT_EQ(opened.version(), 3u);  // opened, the primary assigned, the grade assessed
   ASSERT_GE(opened.positions_size(), 1);
   const auto& written = opened.positions(opened.positions_size() - 1);
-  const std::string position = written.topic() + ":" + std::to_string(written.partition()) +
-                               ":" + std::to_string(written.offset());
+  const std::string position = written.topic() + ":" + std::to_string(written.partition()) + ":" +
+                               std::to_string(written.offset());
 
-  const Outcome show = Trappe({"case", "show", opened.case_id(), "--tenant", "0657",
-                               "--min-position", position});
+  const Outcome show =
+      Trappe({"case", "show", opened.case_id(), "--tenant", "0657", "--min-position", position});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_THAT(show.out, HasSubstr(opened.case_id()));
   EXPECT_THAT(show.out, HasSubstr("Sofie Jensen"));
@@ -143,8 +159,8 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   EXPECT_THAT(show.out, HasSubstr("complex"));
   EXPECT_THAT(show.out, HasSubstr("anna"));
 
-  const Outcome history = Trappe({"case", "history", opened.case_id(), "--tenant", "0657",
-                                  "--min-position", position});
+  const Outcome history =
+      Trappe({"case", "history", opened.case_id(), "--tenant", "0657", "--min-position", position});
   ASSERT_EQ(history.exit_code, 0) << history.err;
   EXPECT_THAT(history.out, HasSubstr("EFFECTIVE"));
   EXPECT_THAT(history.out, HasSubstr("CaseOpened"));
@@ -152,45 +168,42 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   EXPECT_THAT(history.out, HasSubstr("2026-02-16"));
 
   // The other services, each waiting (--min-position) until it has seen the case.
-  const Outcome staircase = Trappe({"staircase", "--tenant", "0657", "--as-of", "2026-03-02",
-                                    "--min-position", position});
+  const Outcome staircase = Trappe(
+      {"staircase", "--tenant", "0657", "--as-of", "2026-03-02", "--min-position", position});
   ASSERT_EQ(staircase.exit_code, 0) << staircase.err;
   EXPECT_THAT(staircase.out, HasSubstr("(no active intervention)"));
 
-  const Outcome start = Trappe({"intervention", "start", opened.case_id(), "--tenant", "0657",
-                                "--step", "2", "--support", "family-treatment", "--start",
-                                "2026-02-20", "--planned-end", "2026-08-19", "--monthly-cost",
-                                "1250000"});
+  const Outcome start =
+      Trappe({"intervention", "start", opened.case_id(), "--tenant", "0657", "--step", "2",
+              "--support", "family-treatment", "--start", "2026-02-20", "--planned-end",
+              "2026-08-19", "--monthly-cost", "1250000"});
   ASSERT_EQ(start.exit_code, 0) << start.err;
   EXPECT_THAT(start.out, HasSubstr("started intervention "));
   EXPECT_THAT(start.out, HasSubstr("step 2"));
-  const std::string start_position = start.out.substr(start.out.find("written: ") + 9,
-                                                      start.out.find(" (version") -
-                                                          start.out.find("written: ") - 9);
+  const std::string start_position =
+      start.out.substr(start.out.find("written: ") + 9,
+                       start.out.find(" (version") - start.out.find("written: ") - 9);
 
-  const Outcome trajectory = Trappe({"staircase", "--tenant", "0657", "--case",
-                                     opened.case_id(), "--as-of", "2026-03-02",
-                                     "--min-position", start_position});
+  const Outcome trajectory = Trappe({"staircase", "--tenant", "0657", "--case", opened.case_id(),
+                                     "--as-of", "2026-03-02", "--min-position", start_position});
   ASSERT_EQ(trajectory.exit_code, 0) << trajectory.err;
   EXPECT_THAT(trajectory.out, HasSubstr("now on step 2"));
   EXPECT_THAT(trajectory.out, HasSubstr("family-treatment"));
 
-  const Outcome deadlines = Trappe({"deadlines", "--tenant", "0657", "--case",
-                                    opened.case_id(), "--as-of", "2026-03-02",
-                                    "--min-position", start_position});
+  const Outcome deadlines = Trappe({"deadlines", "--tenant", "0657", "--case", opened.case_id(),
+                                    "--as-of", "2026-03-02", "--min-position", start_position});
   ASSERT_EQ(deadlines.exit_code, 0) << deadlines.err;
   EXPECT_THAT(deadlines.out, HasSubstr("DUE"));
 
   // Seen from 2026-06-01 the three-month follow-up (due 2026-05-20) is Anna's and overdue.
-  const Outcome mine = Trappe({"deadlines", "--tenant", "0657", "--mine", "--actor", "anna",
-                               "--overdue", "--as-of", "2026-06-01", "--min-position",
-                               start_position});
+  const Outcome mine =
+      Trappe({"deadlines", "--tenant", "0657", "--mine", "--actor", "anna", "--overdue", "--as-of",
+              "2026-06-01", "--min-position", start_position});
   ASSERT_EQ(mine.exit_code, 0) << mine.err;
   EXPECT_THAT(mine.out, HasSubstr("OVERDUE"));
   EXPECT_THAT(mine.out, HasSubstr(opened.case_id()));
-  const Outcome others = Trappe({"deadlines", "--tenant", "0657", "--caseworker", "bo",
-                                 "--overdue", "--as-of", "2026-06-01", "--min-position",
-                                 start_position});
+  const Outcome others = Trappe({"deadlines", "--tenant", "0657", "--caseworker", "bo", "--overdue",
+                                 "--as-of", "2026-06-01", "--min-position", start_position});
   ASSERT_EQ(others.exit_code, 0) << others.err;
   EXPECT_THAT(others.out, Not(HasSubstr(opened.case_id())));
 
@@ -200,8 +213,8 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   EXPECT_THAT(load.out, HasSubstr("anna (Anna Holm)"));
   EXPECT_THAT(load.out, HasSubstr("0.8"));
 
-  const Outcome figures = Trappe({"noegletal", "--tenant", "0657", "--from", "2026-01-01",
-                                  "--to", "2026-03-01", "--min-position", start_position});
+  const Outcome figures = Trappe({"noegletal", "--tenant", "0657", "--from", "2026-01-01", "--to",
+                                  "2026-03-01", "--min-position", start_position});
   ASSERT_EQ(figures.exit_code, 0) << figures.err;
   EXPECT_THAT(figures.out, HasSubstr("prevention's share"));
 
@@ -223,8 +236,7 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
       {{"case", "assess", opened.case_id(), "--grade", "very-complex", "--reason",
         "new information", "--on", "2026-03-02"},
        "assessed case " + opened.case_id() + " as very-complex"},
-      {{"case", "close", opened.case_id(), "--reason", "purpose-achieved", "--on",
-        "2026-03-02"},
+      {{"case", "close", opened.case_id(), "--reason", "purpose-achieved", "--on", "2026-03-02"},
        "closed case " + opened.case_id()},
       {{"case", "reopen", opened.case_id(), "--reason", "closed-in-error", "--on", "2026-03-02"},
        "reopened case " + opened.case_id()},
@@ -238,16 +250,16 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   }
 
   // As of 2026-02-17 the case was open and complex, whatever came later.
-  const Outcome as_of = Trappe({"case", "as-of", opened.case_id(), "2026-02-17", "--tenant",
-                                "0657", "--min-position", position});
+  const Outcome as_of = Trappe({"case", "as-of", opened.case_id(), "2026-02-17", "--tenant", "0657",
+                                "--min-position", position});
   ASSERT_EQ(as_of.exit_code, 0) << as_of.err;
   EXPECT_THAT(as_of.out, HasSubstr("status:      open"));
   EXPECT_THAT(as_of.out, HasSubstr("grade:       complex"));
 
   // A point a week from 2026-02-02 to 2026-03-02: five of them.
-  const Outcome series = Trappe({"load", "--tenant", "0657", "--team", "vest", "--series",
-                                 "--from", "2026-02-02", "--to", "2026-03-02", "--interval",
-                                 "weekly", "--min-position", start_position});
+  const Outcome series =
+      Trappe({"load", "--tenant", "0657", "--team", "vest", "--series", "--from", "2026-02-02",
+              "--to", "2026-03-02", "--interval", "weekly", "--min-position", start_position});
   ASSERT_EQ(series.exit_code, 0) << series.err;
   EXPECT_EQ(std::count(series.out.begin(), series.out.end(), '\n'), 6) << series.out;
   EXPECT_THAT(series.out, HasSubstr("2026-02-09"));
@@ -262,8 +274,8 @@ TEST_F(CliTest, AServerErrorPrintsTheServersMessageAndExitsOne) {
   ASSERT_NO_FATAL_FAILURE(SetUpOrganisation(this, run));
   // The server's clock says 2026-03-02: a case cannot open in 2027.
   const Outcome open = Trappe({"case", "open", "--tenant", "0657", "--cpr", "0101201234",
-                               "--given-name", "Sofie", "--family-name", "Jensen", "--team",
-                               "vest", "--caseworker", "anna", "--on", "2027-01-01"});
+                               "--given-name", "Sofie", "--family-name", "Jensen", "--team", "vest",
+                               "--caseworker", "anna", "--on", "2027-01-01"});
   EXPECT_EQ(open.exit_code, 1);
   EXPECT_THAT(open.err, HasSubstr("trappe: INVALID_ARGUMENT: "));
   EXPECT_THAT(open.err, HasSubstr("opened_on"));
@@ -278,10 +290,10 @@ TEST_F(CliTest, ARepeatedRequestIdReturnsTheFirstOutcome) {
   const Outcome municipality = Trappe({"municipality", "add", "0657", "--name", "Herning"});
   ASSERT_EQ(municipality.exit_code, 0) << municipality.err;
   const std::string request_id = "7d0c7f1e-3f4a-4b8e-9a51-2b9f0c6d1e11";
-  const Outcome first = Trappe({"team", "add", "--tenant", "0657", "--name", "Vest",
-                                "--request-id", request_id});
-  const Outcome again = Trappe({"team", "add", "--tenant", "0657", "--name", "Vest",
-                                "--request-id", request_id});
+  const Outcome first =
+      Trappe({"team", "add", "--tenant", "0657", "--name", "Vest", "--request-id", request_id});
+  const Outcome again =
+      Trappe({"team", "add", "--tenant", "0657", "--name", "Vest", "--request-id", request_id});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(first.out, HasSubstr("created team "));

@@ -121,7 +121,8 @@ void AddOpen(CLI::App& group, Cli& cli) {
       "open",
       "Open a case (sag) for a child. Without --caseworker the server suggests the least loaded\n"
       "caseworker of the team with room for the case (the Swedish model's caseload ceiling).");
-  open->add_option("--cpr", o->cpr, "The child's CPR number (personnummer), 10 digits; stored only encrypted")
+  open->add_option("--cpr", o->cpr,
+                   "The child's CPR number (personnummer), 10 digits; stored only encrypted")
       ->required();
   open->add_option("--given-name", o->given, "The child's given name")->required();
   open->add_option("--family-name", o->family, "The child's family name")->required();
@@ -150,7 +151,8 @@ void AddOpen(CLI::App& group, Cli& cli) {
     request.set_team_id(o->team);
     request.set_caseworker_id(o->caseworker);
     if (!o->grade.empty()) {
-      request.set_grade(ParseEnumAs<cs::CaseGrade>(cs::CaseGrade_descriptor(), "--grade", o->grade));
+      request.set_grade(
+          ParseEnumAs<cs::CaseGrade>(cs::CaseGrade_descriptor(), "--grade", o->grade));
     }
     request.set_grade_reason(o->grade_reason);
     auto stub = cs::CaseService::NewStub(cli.channel());
@@ -197,10 +199,12 @@ void AddAssign(CLI::App& group, Cli& cli) {
   assign->add_option("--reason", o->reason, "Why (no personal data)");
   assign->add_flag("--remove", o->remove, "Take the role away instead (unassign)");
   assign->callback([&cli, o] {
-    const auto role = ParseEnumAs<cs::CaseworkerRole>(cs::CaseworkerRole_descriptor(), "--role", o->role);
-    const auto purpose = o->purpose.empty() ? cs::CO_WORKER_PURPOSE_UNSPECIFIED
-                                            : ParseEnumAs<cs::CoWorkerPurpose>(
-                                                  cs::CoWorkerPurpose_descriptor(), "--purpose", o->purpose);
+    const auto role =
+        ParseEnumAs<cs::CaseworkerRole>(cs::CaseworkerRole_descriptor(), "--role", o->role);
+    const auto purpose = o->purpose.empty()
+                             ? cs::CO_WORKER_PURPOSE_UNSPECIFIED
+                             : ParseEnumAs<cs::CoWorkerPurpose>(cs::CoWorkerPurpose_descriptor(),
+                                                                "--purpose", o->purpose);
     if (o->remove) {
       cs::UnassignCaseworkerRequest request;
       cli.FillCommand(request);
@@ -375,8 +379,8 @@ void AddQueries(CLI::App& group, Cli& cli) {
           for (const auto& e : response.entries()) {
             std::string type = e.event_type();
             type = type.substr(type.rfind('.') + 1);
-            table.Add({FormatTime(e.recorded_at()), FormatDate(e.effective_date()), e.actor(),
-                       type, e.summary()});
+            table.Add({FormatTime(e.recorded_at()), FormatDate(e.effective_date()), e.actor(), type,
+                       e.summary()});
           }
           table.Print(std::cout);
           if (!response.page().next_page_token().empty()) {
@@ -405,7 +409,8 @@ void AddQueries(CLI::App& group, Cli& cli) {
     request.set_team_id(l->team);
     request.set_caseworker_id(l->caseworker);
     if (!l->status.empty()) {
-      request.set_status(ParseEnumAs<cs::CaseStatus>(cs::CaseStatus_descriptor(), "--status", l->status));
+      request.set_status(
+          ParseEnumAs<cs::CaseStatus>(cs::CaseStatus_descriptor(), "--status", l->status));
     }
     request.mutable_page()->set_page_size(l->page_size);
     request.mutable_page()->set_page_token(l->page_token);
@@ -417,15 +422,18 @@ void AddQueries(CLI::App& group, Cli& cli) {
           return stub->ListCases(context, request, response);
         },
         [personal = l->personal](const cs::ListCasesResponse& response) {
-          std::vector<std::string> headers = {"CASE", "CHILD", "STATUS", "OPENED", "TEAM",
-                                              "PRIMARY", "GRADE"};
+          std::vector<std::string> headers = {"CASE", "CHILD",   "STATUS", "OPENED",
+                                              "TEAM", "PRIMARY", "GRADE"};
           if (personal) headers.push_back("NAME");
           Table table(headers);
           for (const auto& c : response.cases()) {
-            std::vector<std::string> row = {
-                c.case_id(), c.child_id(), EnumName(cs::CaseStatus_descriptor(), c.status()),
-                FormatDate(c.opened_on()), c.team_id(), c.primary_caseworker_id(),
-                EnumName(cs::CaseGrade_descriptor(), c.grade())};
+            std::vector<std::string> row = {c.case_id(),
+                                            c.child_id(),
+                                            EnumName(cs::CaseStatus_descriptor(), c.status()),
+                                            FormatDate(c.opened_on()),
+                                            c.team_id(),
+                                            c.primary_caseworker_id(),
+                                            EnumName(cs::CaseGrade_descriptor(), c.grade())};
             if (personal) {
               row.push_back(c.personal_data().data().given_name() + " " +
                             c.personal_data().data().family_name());

@@ -26,7 +26,8 @@ void AddMunicipality(CLI::App& parent, Cli& cli) {
       "add",
       "Register a municipality with its presets: a staircase (Indsatstrappen, the steps from\n"
       "prevention to institution placement), follow-up rules (Barnets lov: the children's act;\n"
-      "sverigesmodel: the Swedish model's tighter follow-up) and a weight table (points per case).");
+      "sverigesmodel: the Swedish model's tighter follow-up) and a weight table (points per "
+      "case).");
   add->add_option("code", opts->code, "The 4-digit municipality code, e.g. 0657 (Herning)")
       ->required();
   add->add_option("--name", opts->name, "The municipality's name, e.g. Herning")->required();
@@ -87,8 +88,8 @@ void AddTeam(CLI::App& parent, Cli& cli) {
 }
 
 void AddCaseworker(CLI::App& parent, Cli& cli) {
-  auto* group = parent.add_subcommand(
-      "caseworker", "Caseworkers (sagsbehandlere): who carries the cases");
+  auto* group =
+      parent.add_subcommand("caseworker", "Caseworkers (sagsbehandlere): who carries the cases");
   group->require_subcommand(1);
   struct Opts {
     std::string id, name, team, start;
@@ -123,8 +124,8 @@ void AddCaseworker(CLI::App& parent, Cli& cli) {
           return stub->RegisterCaseworker(context, request, response);
         },
         [&](const wl::RegisterCaseworkerResponse& response) {
-          std::cout << "registered caseworker " << response.caseworker_id() << " ("
-                    << opts->name << ", team " << opts->team << ")\n";
+          std::cout << "registered caseworker " << response.caseworker_id() << " (" << opts->name
+                    << ", team " << opts->team << ")\n";
           PrintWritten(response.positions(), response.version());
         });
   });

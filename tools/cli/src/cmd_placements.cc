@@ -48,13 +48,13 @@ void AddIntervention(CLI::App& app, Cli& cli) {
     int64_t cost = 0;
   };
   auto s = std::make_shared<StartOpts>();
-  auto* start = group->add_subcommand(
-      "start", "Start an intervention or placement on an open case");
+  auto* start =
+      group->add_subcommand("start", "Start an intervention or placement on an open case");
   start->add_option("case", s->case_id, "The case's id")->required();
   start->add_option("--step", s->step, "The staircase step (trin), 1..n")->required();
-  auto* support = start->add_option("--support", s->support,
-                                    "A support measure (støtte): " +
-                                        EnumChoices(pl::SupportType_descriptor()));
+  auto* support =
+      start->add_option("--support", s->support,
+                        "A support measure (støtte): " + EnumChoices(pl::SupportType_descriptor()));
   auto* placement = start->add_option(
       "--placement", s->placement,
       "A placement (anbringelse): " + EnumChoices(pl::PlacementType_descriptor()) +
@@ -178,10 +178,11 @@ void AddIntervention(CLI::App& app, Cli& cli) {
     cli.FillCommand(request);
     request.set_intervention_id(e->id);
     SetDate("--on", e->on, request.mutable_end_date());
-    request.set_reason(ParseEnumAs<pl::EndReason>(pl::EndReason_descriptor(), "--reason", e->reason));
+    request.set_reason(
+        ParseEnumAs<pl::EndReason>(pl::EndReason_descriptor(), "--reason", e->reason));
     request.set_reason_text(e->reason_text);
-    request.set_destination(
-        ParseEnumAs<pl::Destination>(pl::Destination_descriptor(), "--destination", e->destination));
+    request.set_destination(ParseEnumAs<pl::Destination>(pl::Destination_descriptor(),
+                                                         "--destination", e->destination));
     request.set_destination_step_number(e->destination_step);
     RunPlacementCommand<pl::EndInterventionResponse>(
         cli, request, &pl::PlacementService::Stub::EndIntervention, "ended intervention " + e->id);
@@ -189,8 +190,7 @@ void AddIntervention(CLI::App& app, Cli& cli) {
 }
 
 void AddPlan(CLI::App& app, Cli& cli) {
-  auto* group = app.add_subcommand(
-      "plan", "The child's plan (barnets plan, Barnets lov par. 91)");
+  auto* group = app.add_subcommand("plan", "The child's plan (barnets plan, Barnets lov par. 91)");
   group->require_subcommand(1);
   struct Opts {
     std::string case_id, on, note;
@@ -248,10 +248,9 @@ void AddStaircase(CLI::App& app, Cli& cli) {
                       << ": now on step " << response.current_step() << "\n\n";
             Table moves({"DATE", "FROM", "TO", "DIRECTION", "INTERVENTION"});
             for (const auto& m : response.changes()) {
-              moves.Add({FormatDate(m.date()), std::to_string(m.from_step()),
-                         std::to_string(m.to_step()),
-                         EnumName(pl::StepDirection_descriptor(), m.direction()),
-                         m.intervention_id()});
+              moves.Add(
+                  {FormatDate(m.date()), std::to_string(m.from_step()), std::to_string(m.to_step()),
+                   EnumName(pl::StepDirection_descriptor(), m.direction()), m.intervention_id()});
             }
             moves.Print(std::cout);
             std::cout << '\n';
@@ -329,9 +328,9 @@ void AddKeyFigures(CLI::App& app, Cli& cli) {
           f.Add("institution placements active", n(k.institution_placements_active()));
           f.Add("  started / ended", n(k.institution_placements_started()) + " / " +
                                          n(k.institution_placements_ended()));
-          f.Add("  average / median days (ended)",
-                days(k.institution_average_duration_days()) + " / " +
-                    days(k.institution_median_duration_days()));
+          f.Add("  average / median days (ended)", days(k.institution_average_duration_days()) +
+                                                       " / " +
+                                                       days(k.institution_median_duration_days()));
           f.Add("  active over 12 months", n(k.institution_placements_over_12_months()));
           f.Add("foster placements active", n(k.foster_placements_active()));
           f.Add("network placements active", n(k.network_placements_active()));
@@ -340,8 +339,8 @@ void AddKeyFigures(CLI::App& app, Cli& cli) {
           f.Add("  started", n(k.preventive_interventions_started()));
           f.Add("earlier in an institution", n(k.children_previously_in_institution()));
           f.Add("moves up / down", n(k.moves_up()) + " / " + n(k.moves_down()));
-          f.Add("  from home-based up / down", n(k.moves_up_from_home_based()) + " / " +
-                                                   n(k.moves_down_from_home_based()));
+          f.Add("  from home-based up / down",
+                n(k.moves_up_from_home_based()) + " / " + n(k.moves_down_from_home_based()));
           f.Add("spending on prevention (kr)", FormatKroner(k.prevention_spending_oere()));
           f.Add("spending in all (kr)", FormatKroner(k.total_spending_oere()));
           f.Add("prevention's share", FormatBasisPoints(k.prevention_share_bp()));

@@ -19,8 +19,8 @@ void PrintDeadlines(const google::protobuf::RepeatedPtrField<sc::Deadline>& dead
     if (!FormatDate(d.met_on()).empty()) state += " " + FormatDate(d.met_on());
     std::string due = FormatDate(d.due_date());
     if (d.overridden()) due += "*";
-    table.Add({due, d.case_id(), d.rule_id(), d.rule_source(), state,
-               d.responsible_caseworker_id(), d.team_id()});
+    table.Add({due, d.case_id(), d.rule_id(), d.rule_source(), state, d.responsible_caseworker_id(),
+               d.team_id()});
   }
   table.Print(std::cout);
 }
@@ -51,7 +51,8 @@ void AddFollowUp(CLI::App& app, Cli& cli) {
     sc::RecordFollowUpRequest request;
     cli.FillCommand(request);
     request.set_case_id(o->case_id);
-    request.set_kind(ParseEnumAs<sc::FollowUpKind>(sc::FollowUpKind_descriptor(), "--kind", o->kind));
+    request.set_kind(
+        ParseEnumAs<sc::FollowUpKind>(sc::FollowUpKind_descriptor(), "--kind", o->kind));
     SetDate("--on", o->on, request.mutable_held_on());
     request.set_caseworker_id(o->caseworker);
     request.set_intervention_id(o->intervention);
@@ -85,7 +86,8 @@ void AddDeadlines(CLI::App& app, Cli& cli) {
       "par. 91), child conversations and tilsyn (supervision visits). One case's deadlines with\n"
       "--case; otherwise those overdue or due within --window days: yours (--mine), a team's\n"
       "or a caseworker's, or the whole municipality's. * marks an overridden due date.");
-  auto* case_option = deadlines->add_option("--case", o->case_id, "One case's deadlines, all states");
+  auto* case_option =
+      deadlines->add_option("--case", o->case_id, "One case's deadlines, all states");
   deadlines->add_flag("--mine", o->mine, "Deadlines you (--actor) are responsible for")
       ->excludes(case_option);
   deadlines->add_option("--team", o->team, "Only this team's cases")->excludes(case_option);
@@ -93,7 +95,8 @@ void AddDeadlines(CLI::App& app, Cli& cli) {
       ->excludes(case_option);
   deadlines->add_option("--as-of", o->as_of, "The date seen from (YYYY-MM-DD); default today");
   deadlines->add_flag("--overdue", o->overdue, "Only overdue deadlines (due before --as-of)");
-  deadlines->add_option("--window", o->window, "How many days ahead to look")->capture_default_str();
+  deadlines->add_option("--window", o->window, "How many days ahead to look")
+      ->capture_default_str();
   deadlines->add_flag("--open", o->open_only, "With --case: only open deadlines");
   deadlines->add_option("--page-size", o->page_size, "Deadlines per page; default the server's");
   deadlines->add_option("--page-token", o->page_token, "The page a previous call pointed to");

@@ -133,8 +133,8 @@ void AddWorkloadCommands(CLI::App& app, Cli& cli) {
                     << FormatPoints(t.headroom_millipoints()) << "; " << t.case_count()
                     << " cases, " << t.unassigned_case_count() << " without a caseworker; FTE "
                     << FormatFte(t.fte_milli()) << "\n\n";
-          Table table({"CASEWORKER", "NAME", "FTE", "LOAD", "TARGET", "HEADROOM", "CASES",
-                       "CO-WORKER"});
+          Table table(
+              {"CASEWORKER", "NAME", "FTE", "LOAD", "TARGET", "HEADROOM", "CASES", "CO-WORKER"});
           for (const auto& l : t.caseworkers()) {
             table.Add({l.caseworker_id(), l.display_name(), FormatFte(l.fte_milli()),
                        FormatPoints(l.load_millipoints()), FormatPoints(l.target_millipoints()),

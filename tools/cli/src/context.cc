@@ -38,7 +38,8 @@ void SetStringField(gp::Message& message, const std::string& name, const std::st
 
 void RequireTenant(const std::string& tenant) {
   if (tenant.empty()) {
-    throw UsageError("--tenant is required (or set TRAPPE_TENANT): the municipality code, e.g. 0657");
+    throw UsageError(
+        "--tenant is required (or set TRAPPE_TENANT): the municipality code, e.g. 0657");
   }
 }
 
@@ -71,12 +72,23 @@ void Cli::FillQuery(gp::Message& request) const {
 }
 
 int Cli::Fail(const grpc::Status& status) const {
-  static constexpr const char* kNames[] = {
-      "OK",           "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",      "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   const int code = static_cast<int>(status.error_code());
   const char* name = code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN";
   std::cerr << "trappe: " << name << ": " << status.error_message() << '\n';
@@ -88,9 +100,12 @@ int Cli::Fail(const grpc::Status& status) const {
 
 void AddCommandFlags(CLI::App& command, Cli& cli, bool has_version) {
   command.add_option("--tenant", cli.tenant, "Municipality code, e.g. 0657 (env TRAPPE_TENANT)");
-  command.add_option("--actor", cli.actor, "Who acts: caseworker id or user name (env TRAPPE_ACTOR; default the login name)");
+  command.add_option(
+      "--actor", cli.actor,
+      "Who acts: caseworker id or user name (env TRAPPE_ACTOR; default the login name)");
   command.add_option("--request-id", cli.request_id,
-                     "Idempotency key (a UUID); repeating it returns the first outcome and writes nothing. Default: a new UUID");
+                     "Idempotency key (a UUID); repeating it returns the first outcome and writes "
+                     "nothing. Default: a new UUID");
   command.add_option("--correlation-id", cli.correlation_id,
                      "Ties this command to a larger user action; default the request id");
   if (has_version) {
@@ -101,8 +116,9 @@ void AddCommandFlags(CLI::App& command, Cli& cli, bool has_version) {
 
 void AddQueryFlags(CLI::App& command, Cli& cli) {
   command.add_option("--tenant", cli.tenant, "Municipality code, e.g. 0657 (env TRAPPE_TENANT)");
-  command.add_option("--min-position", cli.min_positions,
-                     "TOPIC:PARTITION:OFFSET a write printed; the answer waits until it reflects it (repeatable)");
+  command.add_option(
+      "--min-position", cli.min_positions,
+      "TOPIC:PARTITION:OFFSET a write printed; the answer waits until it reflects it (repeatable)");
 }
 
 common::v1::Date ParseDate(const std::string& flag, const std::string& text) {
@@ -121,8 +137,8 @@ void SetDate(const std::string& flag, const std::string& text, common::v1::Date*
 
 common::v1::LogPosition ParsePosition(const std::string& text) {
   const size_t last = text.rfind(':');
-  const size_t middle = last == std::string::npos || last == 0 ? std::string::npos
-                                                               : text.rfind(':', last - 1);
+  const size_t middle =
+      last == std::string::npos || last == 0 ? std::string::npos : text.rfind(':', last - 1);
   const auto bad = [&] {
     return UsageError("--min-position: '" + text + "' is not TOPIC:PARTITION:OFFSET");
   };

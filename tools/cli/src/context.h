@@ -1,11 +1,10 @@
 // The CLI's shared state: global flags, the channel, call contexts and error reporting.
 #pragma once
 
+#include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
-#include <google/protobuf/message.h>
-
 #include <memory>
 #include <optional>
 #include <string>
