@@ -89,6 +89,11 @@ Result<CommandOutcome> CommandRunner::RunLocked(const CommandMeta& meta, const D
 
   const events::v1::EventEnvelope& primary = decision.events.front();
   const std::string_view topic = events::TopicFor(primary.aggregate_type());
+  // One command, one record key: its events then share a partition, so they are applied
+  // in append order everywhere, and what projections derive from them (the request index
+  // among them) cannot depend on how partitions interleave. A command that must touch
+  // several keys is several commands.
+  std::string record_key;  // the first event's, once stamped with the tenant
   const google::protobuf::Timestamp now = ToProtoTimestamp(clock_->Now());
   uint64_t version = decision.current_version;
   std::vector<eventlog::Record> records;
@@ -113,6 +118,11 @@ Result<CommandOutcome> CommandRunner::RunLocked(const CommandMeta& meta, const D
 
     eventlog::Record record;
     record.key = events::RecordKey(event);
+    if (record_key.empty()) record_key = record.key;
+    if (record.key != record_key) {
+      return Internal("a command's events must share one record key ('" + record_key +
+                      "' and '" + record.key + "')");
+    }
     record.value = event.SerializeAsString();
     for (const events::KafkaHeader& header : events::KafkaHeaders(event)) {
       record.headers.push_back({std::string(header.key), header.value});

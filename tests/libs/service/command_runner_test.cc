@@ -169,6 +169,21 @@ TEST_F(CommandRunnerTest, ARejectedDecisionWritesNothing) {
   EXPECT_EQ(RecordsInLog(), 0);
 }
 
+TEST_F(CommandRunnerTest, ACommandSpanningTwoRecordKeysIsRefusedAndWritesNothing) {
+  const std::string other_case = NewUuid();
+  const DecideFn two_cases = [&](const projection::ReadView& view) -> Result<Decision> {
+    TRAPPE_ASSIGN_OR_RETURN(Decision decision, Reopen(case_id_)(view));
+    EventEnvelope& second = decision.events.emplace_back(decision.events.front());
+    second.set_aggregate_id(other_case);
+    second.set_case_id(other_case);
+    second.set_aggregate_version(1);
+    return decision;
+  };
+  EXPECT_STATUS(runner_->Run(Meta("req-1"), case_id_, two_cases), StatusCode::kInternal,
+                "share one record key");
+  EXPECT_EQ(RecordsInLog(), 0);
+}
+
 TEST_F(CommandRunnerTest, InvalidCommandFieldsAreNamed) {
   CommandMeta meta = Meta("req-1");
   meta.tenant = "657";

@@ -40,7 +40,9 @@ struct CommandMeta {
 
 // What the handler decided: the aggregate's current version (0 if it does not exist yet)
 // and the events to append. Each event needs its payload, aggregate_type, aggregate_id,
-// case_id (for case events) and effective_date; the runner fills in the rest.
+// case_id (for case events) and effective_date; the runner fills in the rest. All events
+// of one decision must have the same record key (one topic, one partition): a command is
+// atomic and ordered only within a partition, in Kafka as in the embedded log.
 struct Decision {
   uint64_t current_version = 0;
   std::vector<events::v1::EventEnvelope> events;
