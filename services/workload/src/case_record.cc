@@ -193,7 +193,9 @@ bool FoldPlacement(const events::v1::EventEnvelope& e, CaseRecord& r) {
       rules::Intervention* i = FindIntervention(f, p.intervention_id());
       auto on = EffectiveOf(e, p.end_date());
       if (i == nullptr || !on || i->ended_on) return false;
-      i->ended_on = std::max(*on, i->started_on);
+      // The contract's end_date is the intervention's last day; the rules take the first
+      // day it is no longer active.
+      i->ended_on = std::max(*on, i->started_on).AddDays(1);
       return true;
     }
     default: return false;

@@ -245,6 +245,24 @@ TEST_F(WorkloadServiceTest, APlacementModifierEndsAfterTwelveMonths) {
   EXPECT_EQ(bo.load_millipoints(), 2000);
 }
 
+TEST_F(WorkloadServiceTest, APlacementCountsUntilItsLastDayInclusive) {
+  RegisterOrganisation();
+  ASSERT_OK(cases_->Opened("c6", "vest", D("2024-05-01")));
+  ASSERT_OK(cases_->Graded("c6", cases::v1::CASE_GRADE_COMPLEX, D("2024-05-01")));
+  ASSERT_OK(cases_->Assigned("c6", "cecilie", true, D("2024-05-01")));
+  ASSERT_OK(cases_->PlacementStarted("c6", "p-6", pv1::PLACEMENT_TYPE_CHILDRENS_HOME,
+                                     pv1::CONSENT_BASIS_WITHOUT_CONSENT, D("2024-05-01")));
+  // end_date is the placement's last day (InterventionEnded in the placements contract).
+  ASSERT_OK(cases_->InterventionEnded("c6", "p-6", D("2024-06-30")));
+  CatchUp();
+  // COMPLEX 6 + first 12 months of a placement 2 + active par. 47 placement 2 = 10 on the
+  // last day; from the day after only the grade's 6 remains.
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad cecilie, Load("cecilie", D("2024-06-30")));
+  EXPECT_EQ(Contribution(cecilie, "c6"), 10000);
+  ASSERT_OK_AND_ASSIGN(cecilie, Load("cecilie", D("2024-07-01")));
+  EXPECT_EQ(Contribution(cecilie, "c6"), 6000);
+}
+
 TEST_F(WorkloadServiceTest, ACaseMovingBetweenCaseworkersCountsForEachInTurn) {
   RegisterOrganisation();
   ASSERT_OK(cases_->Opened("c4", "vest", D("2024-01-10")));
