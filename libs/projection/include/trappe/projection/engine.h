@@ -44,7 +44,7 @@ struct EngineOptions {
   std::string directory;
   // Records applied and committed together. Larger batches amortise the commit; a commit
   // is also what wakes WaitFor, so batches are cut at whatever one Poll returns.
-  size_t max_batch_records = 4096;
+  size_t max_batch_records = 16384;
   // How long one Poll waits for new records before the loop looks at its state again.
   std::chrono::milliseconds poll_timeout{200};
   // fsync the WAL on every commit. Off by default: a projection can always be rebuilt from
