@@ -11,6 +11,7 @@
 // FAILED_PRECONDITION: the directory is locked while a log is open on it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -56,6 +57,11 @@ struct EmbeddedLogOptions {
   size_t block_cache_bytes = size_t{64} << 20;
   // A group commit takes queued appends until it holds about this many bytes.
   size_t max_group_bytes = size_t{16} << 20;
+  // The longest a group-commit leader waits for appends to queue when fewer are queued
+  // than its previous group had (with sync only; the wait is also at most half the last
+  // write's time). It keeps a steady set of appenders together in one fsync instead of
+  // alternating halves. 0: take the queue at once.
+  std::chrono::microseconds group_commit_window{1000};
 };
 
 [[nodiscard]] Result<std::unique_ptr<EventLog>> OpenEmbeddedLog(EmbeddedLogOptions options);
