@@ -43,7 +43,15 @@ std::string CaseKey(uint64_t n) {
 Record MakeRecord(uint64_t n) {
   Record r;
   r.key = CaseKey(n);
-  r.value.assign(kValueBytes, static_cast<char>('a' + n % 26));
+  // Pseudo-random bytes: nothing on the path compresses, and nothing could if it did.
+  r.value.resize(kValueBytes);
+  uint64_t x = n * 0x9e3779b97f4a7c15ULL + 1;
+  for (char& c : r.value) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
   r.headers = {{"event_type", "trappe.cases.v1.CaseworkerAssigned"},
                {"tenant", "0657"},
                {"schema_version", "1"}};

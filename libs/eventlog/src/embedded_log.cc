@@ -257,6 +257,9 @@ Status Core::Open() {
   db_options.bytes_per_sync = 1 << 20;  // smooth flush/compaction writeback
   // Uncompressed blocks are then read in place: no copy, no allocation per block.
   db_options.allow_mmap_reads = true;
+  // Reads are long forward scans: keep the kernel's readahead and fault-around (RocksDB
+  // would otherwise advise random access on every table it opens).
+  db_options.advise_random_on_open = false;
   // A WAL file is deleted only once every column family has flushed its data; the meta
   // family is written rarely, so bound the WAL's total size to make RocksDB flush it.
   db_options.max_total_wal_size = std::max<uint64_t>(4 * options_.write_buffer_bytes, 64 << 20);
