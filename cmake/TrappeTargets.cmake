@@ -46,6 +46,11 @@ function(trappe_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  # Every test is labelled with its area (libs, protos, services, integration, cli), the
+  # first folder under tests/, so a configuration can run a subset: ctest -L libs.
+  file(RELATIVE_PATH area "${PROJECT_SOURCE_DIR}/tests" "${CMAKE_CURRENT_SOURCE_DIR}")
+  string(REGEX REPLACE "/.*" "" area "${area}")
+  list(APPEND ARG_LABELS ${area})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} trappe::testing GTest::gmock GTest::gtest_main)
   trappe_warnings(${name})
