@@ -411,8 +411,7 @@ Result<CasesModule::Suggestion> CasesModule::SuggestPrimary(const v1::OpenCaseRe
 Status CasesModule::FillOpenResponse(const projection::ReadView& view, const std::string& tenant,
                                      const CommandOutcome& outcome, const std::string& request_id,
                                      v1::OpenCaseResponse* out) const {
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   out->set_case_id(outcome.aggregate_id);
   TRAPPE_ASSIGN_OR_RETURN(const std::vector<EventEnvelope> events,
                           EventsOfRequest(view, tenant, outcome.aggregate_id, request_id));
@@ -568,8 +567,7 @@ Status CasesModule::RecordReportOfConcern(const v1::RecordReportOfConcernRequest
                   e->set_reporter_type(r.reporter_type());
                   return std::vector<EventEnvelope>{std::move(event)};
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   TRAPPE_ASSIGN_OR_RETURN(
       const std::vector<EventEnvelope> events,
       EventsOfRequest(*engine_->Snapshot(), r.tenant(), r.case_id(), r.request_id()));
@@ -626,8 +624,7 @@ Status CasesModule::AssessReportOfConcern(const v1::AssessReportOfConcernRequest
                   e->set_note(r.note());
                   return std::vector<EventEnvelope>{std::move(event)};
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   return Status::Ok();
 }
 
@@ -662,8 +659,7 @@ Status CasesModule::StartInvestigation(const v1::StartInvestigationRequest& r,
                   e->set_report_id(r.report_id());
                   return std::vector<EventEnvelope>{std::move(event)};
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   TRAPPE_ASSIGN_OR_RETURN(
       const std::vector<EventEnvelope> events,
       EventsOfRequest(*engine_->Snapshot(), r.tenant(), r.case_id(), r.request_id()));
@@ -716,8 +712,7 @@ Status CasesModule::CompleteInvestigation(const v1::CompleteInvestigationRequest
                   e->set_conclusion(r.conclusion());
                   return std::vector<EventEnvelope>{std::move(event)};
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   return Status::Ok();
 }
 
@@ -774,8 +769,7 @@ Status CasesModule::AssignCaseworker(const v1::AssignCaseworkerRequest& r,
                   e->set_reason(r.reason());
                   return std::vector<EventEnvelope>{std::move(event)};
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   return Status::Ok();
 }
 
@@ -814,8 +808,7 @@ Status CasesModule::UnassignCaseworker(const v1::UnassignCaseworkerRequest& r,
                   }
                   return events;
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   return Status::Ok();
 }
 
@@ -840,8 +833,7 @@ Status CasesModule::AssessWeight(const v1::AssessWeightRequest& r, v1::AssessWei
                   e->set_reason(r.reason());
                   return std::vector<EventEnvelope>{std::move(event)};
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   return Status::Ok();
 }
 
@@ -879,8 +871,7 @@ Status CasesModule::CloseCase(const v1::CloseCaseRequest& r, v1::CloseCaseRespon
                   *e->mutable_closed_on() = service::ToProtoDate(closed_on);
                   return std::vector<EventEnvelope>{std::move(event)};
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   return Status::Ok();
 }
 
@@ -916,8 +907,7 @@ Status CasesModule::ReopenCase(const v1::ReopenCaseRequest& r, v1::ReopenCaseRes
                   *e->mutable_reopened_on() = service::ToProtoDate(reopened_on);
                   return std::vector<EventEnvelope>{std::move(event)};
                 }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   return Status::Ok();
 }
 
@@ -983,8 +973,7 @@ Status CasesModule::ErasePersonalData(const v1::ErasePersonalDataRequest& r,
             decision.events.push_back(erased_event(child, r.case_id()));
             return decision;
           }));
-  service::AppendPositions(outcome.positions, out->mutable_positions());
-  out->set_version(outcome.version);
+  service::FillWriteResponse(outcome, out);
   NoteWritten(outcome.positions);
   Child child;
   {

@@ -220,8 +220,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
           *p->mutable_effective_from() = ToProtoDate(from);
           return decision;
         }));
-    service::AppendPositions(outcome.positions, out->mutable_positions());
-    out->set_version(outcome.version);
+    service::FillWriteResponse(outcome, out);
     return Status::Ok();
   }
 
@@ -308,8 +307,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
                        *p->mutable_step() = step;
                        return decision;
                      }));
-    service::AppendPositions(outcome.positions, out->mutable_positions());
-    out->set_version(outcome.version);
+    service::FillWriteResponse(outcome, out);
     out->set_intervention_id(outcome.aggregate_id);
     return Status::Ok();
   }
@@ -467,8 +465,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
               p->set_reason(r.reason());
               return decision;
             }));
-    service::AppendPositions(outcome.positions, out->mutable_positions());
-    out->set_version(outcome.version);
+    service::FillWriteResponse(outcome, out);
     return Status::Ok();
   }
 
@@ -533,8 +530,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
               p->set_destination_step_number(r.destination_step_number());
               return decision;
             }));
-    service::AppendPositions(outcome.positions, out->mutable_positions());
-    out->set_version(outcome.version);
+    service::FillWriteResponse(outcome, out);
     return Status::Ok();
   }
 
@@ -577,8 +573,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
               p->set_note(r.note());
               return decision;
             }));
-    service::AppendPositions(outcome.positions, out->mutable_positions());
-    out->set_version(outcome.version);
+    service::FillWriteResponse(outcome, out);
     return Status::Ok();
   }
 

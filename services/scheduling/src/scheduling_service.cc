@@ -209,8 +209,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
               decision.events.push_back(std::move(e));
               return decision;
             }));
-    service::AppendPositions(outcome.positions, out->mutable_positions());
-    out->set_version(outcome.version);
+    service::FillWriteResponse(outcome, out);
     if (outcome.replayed) {
       auto stored = engine_->Snapshot()->Get(
           kOrg, projection::TenantPrefix(r.tenant()) + "fu/" + r.request_id());
@@ -298,8 +297,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
               decision.events.push_back(std::move(e));
               return decision;
             }));
-    service::AppendPositions(outcome.positions, out->mutable_positions());
-    out->set_version(outcome.version);
+    service::FillWriteResponse(outcome, out);
     return Status::Ok();
   }
 
@@ -361,8 +359,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                        decision.events.push_back(std::move(e));
                        return decision;
                      }));
-    service::AppendPositions(outcome.positions, out->mutable_positions());
-    out->set_version(outcome.version);
+    service::FillWriteResponse(outcome, out);
     for (const auto& set : sets) *out->add_rule_sets() = set;
     return Status::Ok();
   }

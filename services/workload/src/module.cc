@@ -108,8 +108,7 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
             *e.mutable_municipality_registered() = event;
             return d;
           }));
-      service::AppendPositions(outcome.positions, out->mutable_positions());
-      out->set_version(outcome.version);
+      service::FillWriteResponse(outcome, out);
       return Status::Ok();
     });
   }
@@ -138,8 +137,7 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
             e.mutable_team_created()->set_name(r->name());
             return d;
           }));
-      service::AppendPositions(outcome.positions, out->mutable_positions());
-      out->set_version(outcome.version);
+      service::FillWriteResponse(outcome, out);
       out->set_team_id(outcome.aggregate_id);
       return Status::Ok();
     });
@@ -186,8 +184,7 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
             *p->mutable_start_date() = service::ToProtoDate(start);
             return d;
           }));
-      service::AppendPositions(outcome.positions, out->mutable_positions());
-      out->set_version(outcome.version);
+      service::FillWriteResponse(outcome, out);
       out->set_caseworker_id(outcome.aggregate_id);
       return Status::Ok();
     });
@@ -259,8 +256,7 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
             if (r->has_display_name()) p->set_display_name(r->display_name());
             return d;
           }));
-      service::AppendPositions(outcome.positions, out->mutable_positions());
-      out->set_version(outcome.version);
+      service::FillWriteResponse(outcome, out);
       return Status::Ok();
     });
   }
@@ -290,8 +286,7 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
             *e.mutable_weight_table_configured()->mutable_effective_from() = service::ToProtoDate(from);
             return d;
           }));
-      service::AppendPositions(outcome.positions, out->mutable_positions());
-      out->set_version(outcome.version);
+      service::FillWriteResponse(outcome, out);
       return Status::Ok();
     });
   }

@@ -22,6 +22,7 @@
 #include "trappe/eventlog/event_log.h"
 #include "trappe/events/v1/envelope.pb.h"
 #include "trappe/projection/engine.h"
+#include "trappe/service/convert.h"
 #include "trappe/service/request_index.h"
 
 namespace trappe::service {
@@ -37,6 +38,14 @@ struct CommandMeta {
 
 // Validates tenant, request_id (1-128 printable bytes) and actor.
 [[nodiscard]] Status ValidateCommandMeta(const CommandMeta& meta);
+
+// Fills the two fields every mutating response has: the log positions written and the
+// aggregate's version afterwards.
+template <typename WriteResponse>
+void FillWriteResponse(const CommandOutcome& outcome, WriteResponse* out) {
+  AppendPositions(outcome.positions, out->mutable_positions());
+  out->set_version(outcome.version);
+}
 
 // What the handler decided: the aggregate's current version (0 if it does not exist yet)
 // and the events to append. Each event needs its payload, aggregate_type, aggregate_id,
