@@ -4,6 +4,8 @@
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/support/sync_stream.h>
 
+#include <string>
+
 namespace trappe::testing {
 namespace {
 
@@ -11,7 +13,58 @@ std::chrono::system_clock::time_point InTenSeconds() {
   return std::chrono::system_clock::now() + std::chrono::seconds(10);
 }
 
+const char* ServingStatusName(HealthCheckResponse::ServingStatus status) {
+  switch (status) {
+    case HealthCheckResponse::SERVING: return "SERVING";
+    case HealthCheckResponse::NOT_SERVING: return "NOT_SERVING";
+    case HealthCheckResponse::SERVICE_UNKNOWN: return "SERVICE_UNKNOWN";
+    default: return "UNKNOWN";
+  }
+}
+
+// Watches one service until it reports SERVING or the deadline passes.
+Status WatchUntilServing(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                         std::chrono::system_clock::time_point deadline) {
+  const grpc::internal::RpcMethod method("/grpc.health.v1.Health/Watch",
+                                         grpc::internal::RpcMethod::SERVER_STREAMING, channel);
+  grpc::ClientContext context;
+  context.set_deadline(deadline);
+  context.set_wait_for_ready(true);
+  HealthCheckRequest request;
+  request.set_service(service);
+  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> reader(
+      grpc::internal::ClientReaderFactory<HealthCheckResponse>::Create(channel.get(), method,
+                                                                       &context, request));
+  HealthCheckResponse response;
+  std::string last = "no answer";
+  while (reader->Read(&response)) {
+    last = ServingStatusName(response.status());
+    if (response.status() == HealthCheckResponse::SERVING) {
+      context.TryCancel();
+      (void)reader->Finish();  // CANCELLED, by us
+      return Status::Ok();
+    }
+  }
+  const grpc::Status finished = reader->Finish();
+  return DeadlineExceeded("'" + service + "' is not SERVING (last status: " + last +
+                          "; the watch ended with code " + std::to_string(finished.error_code()) +
+                          ": " + finished.error_message() + ")");
+}
+
 }  // namespace
+
+Status WaitForServing(const std::string& address, const std::vector<std::string>& services,
+                      std::chrono::steady_clock::time_point deadline) {
+  const auto system_deadline = std::chrono::system_clock::now() +
+                               std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                   deadline - std::chrono::steady_clock::now());
+  const std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  for (const std::string& service : services) {
+    TRAPPE_RETURN_IF_ERROR(WatchUntilServing(channel, service, system_deadline));
+  }
+  return Status::Ok();
+}
 
 grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
                          HealthCheckResponse* response) {
