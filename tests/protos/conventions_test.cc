@@ -3,8 +3,9 @@
 // the moment it is added:
 // - every package is trappe.<area>.v1 in trappe/<area>/v1/;
 // - every enum starts with <ENUM_NAME>_UNSPECIFIED = 0 and prefixes its values;
-// - every RPC has its own <Rpc>Request and <Rpc>Response; mutating ones carry the command
-//   context and return positions and version; queries carry tenant and min_positions;
+// - every RPC has its own <Rpc>Request and <Rpc>Response; in the four domain APIs mutating
+//   ones carry the command context and return positions and version, queries carry tenant
+//   and min_positions; the operators' admin API is per process, not per tenant;
 // - every message, field, enum, value, service and RPC has a comment;
 // - money is int64 øre;
 // - every message in an events.proto is a payload of the envelope;
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "trappe/admin/v1/admin.pb.h"
 #include "trappe/cases/v1/service.pb.h"
 #include "trappe/events/v1/envelope.pb.h"
 #include "trappe/placements/v1/service.pb.h"
@@ -133,6 +135,9 @@ std::string UpperSnake(const std::string& camel) {
   return out;
 }
 
+// The admin API serves operators per process: no tenant, no command context.
+bool IsAdminApi(const ServiceDescriptor* s) { return s->file()->package() == "trappe.admin.v1"; }
+
 bool IsQuery(const std::string& rpc) {
   for (const char* verb : {"Get", "List", "Find", "Suggest", "Check"}) {
     if (rpc.rfind(verb, 0) == 0) return true;
@@ -152,6 +157,7 @@ TEST_F(ProtoConventionsTest, CoversEveryArea) {
   std::set<std::string> names;
   for (const FileDescriptor* f : contracts().files()) names.insert(f->name());
   for (const char* expected : {
+           "trappe/admin/v1/admin.proto",
            "trappe/common/v1/common.proto",
            "trappe/events/v1/envelope.proto",
            "trappe/cases/v1/events.proto",
@@ -259,10 +265,11 @@ TEST_F(ProtoConventionsTest, EveryElementIsDocumented) {
   }
 }
 
-TEST_F(ProtoConventionsTest, TheFourServicesExist) {
+TEST_F(ProtoConventionsTest, TheFourServicesAndTheAdminApiExist) {
   std::set<std::string> names;
   for (const ServiceDescriptor* s : contracts().Services()) names.insert(s->full_name());
   EXPECT_EQ(names, (std::set<std::string>{
+                       "trappe.admin.v1.AdminService",
                        "trappe.cases.v1.CaseService",
                        "trappe.placements.v1.PlacementService",
                        "trappe.scheduling.v1.SchedulingService",
@@ -317,6 +324,7 @@ TEST_F(ProtoConventionsTest, MutatingRpcsCarryTheCommandContext) {
   const std::string position = "trappe.common.v1.LogPosition";
   int mutating = 0;
   for (const ServiceDescriptor* s : contracts().Services()) {
+    if (IsAdminApi(s)) continue;
     for (int i = 0; i < s->method_count(); ++i) {
       const MethodDescriptor* m = s->method(i);
       if (IsQuery(m->name())) continue;
@@ -347,6 +355,7 @@ TEST_F(ProtoConventionsTest, MutatingRpcsCarryTheCommandContext) {
 TEST_F(ProtoConventionsTest, QueriesWaitForPositions) {
   int queries = 0;
   for (const ServiceDescriptor* s : contracts().Services()) {
+    if (IsAdminApi(s)) continue;
     for (int i = 0; i < s->method_count(); ++i) {
       const MethodDescriptor* m = s->method(i);
       if (!IsQuery(m->name())) continue;
@@ -368,6 +377,23 @@ TEST_F(ProtoConventionsTest, QueriesWaitForPositions) {
     }
   }
   EXPECT_GT(queries, 0);
+}
+
+TEST_F(ProtoConventionsTest, TheAdminApiCarriesNoTenantOrCommandContext) {
+  int rpcs = 0;
+  for (const ServiceDescriptor* s : contracts().Services()) {
+    if (!IsAdminApi(s)) continue;
+    for (int i = 0; i < s->method_count(); ++i) {
+      ++rpcs;
+      const Descriptor* request = s->method(i)->input_type();
+      SCOPED_TRACE(request->full_name());
+      for (const char* field : {"tenant", "request_id", "actor", "min_positions"}) {
+        EXPECT_EQ(request->FindFieldByName(field), nullptr)
+            << field << ": the admin API is per process, not per municipality";
+      }
+    }
+  }
+  EXPECT_GT(rpcs, 0);
 }
 
 TEST_F(ProtoConventionsTest, MoneyIsInt64Oere) {
@@ -418,13 +444,14 @@ TEST_F(ProtoConventionsTest, EveryProtoIsCompiledIntoALinkedLibrary) {
   // Referencing one message per service file links its library into this test; every
   // other file is reached through imports.
   const Descriptor* linked[] = {
+      admin::v1::GetProjectionStatusRequest::descriptor(),
       cases::v1::OpenCaseRequest::descriptor(),
       placements::v1::StartInterventionRequest::descriptor(),
       scheduling::v1::RecordFollowUpRequest::descriptor(),
       workload::v1::RegisterMunicipalityRequest::descriptor(),
       events::v1::EventEnvelope::descriptor(),
   };
-  ASSERT_EQ(std::size(linked), 5u);
+  ASSERT_EQ(std::size(linked), 6u);
   for (const FileDescriptor* f : contracts().files()) {
     const FileDescriptor* compiled = DescriptorPool::generated_pool()->FindFileByName(f->name());
     ASSERT_NE(compiled, nullptr) << f->name() << " is in no library linked into this test";

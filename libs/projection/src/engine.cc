@@ -422,7 +422,7 @@ void Engine::ReportRebuild(const RebuildProgress& progress, const ProgressFn& fn
   if (fn) fn(progress);
 }
 
-Status Engine::Rebuild(const ProgressFn& progress) {
+Status Engine::Rebuild(const ProgressFn& progress, const std::function<bool()>& cancelled) {
   std::unique_lock rebuilding(rebuild_mu_, std::try_to_lock);
   if (!rebuilding.owns_lock()) {
     return FailedPrecondition("a rebuild of projection " + name_ + " is already running");
@@ -469,6 +469,7 @@ Status Engine::Rebuild(const ProgressFn& progress) {
       const internal::BatchOutcome outcome = applier->ApplyAndCommit(records);
       state.events_done += outcome.consumed();
       if (!outcome.status.ok()) return outcome.status;
+      if (cancelled && cancelled()) return Cancelled("the rebuild was cancelled");
       const auto now = SteadyClock::now();
       const double seconds = std::chrono::duration<double>(now - started).count();
       state.events_per_second = seconds > 0 ? static_cast<double>(state.events_done) / seconds : 0;
@@ -487,8 +488,13 @@ Status Engine::Rebuild(const ProgressFn& progress) {
   Status replayed = replay(target, /*report=*/true);
   if (replayed.ok()) replayed = store->Flush();
   if (!replayed.ok()) {
-    log::Error("projection.rebuild_failed",
-               {{"projection", name_}, {"error", replayed.ToString()}});
+    if (replayed.code() == StatusCode::kCancelled) {
+      log::Info("projection.rebuild_cancelled",
+                {{"projection", name_}, {"events_done", state.events_done}});
+    } else {
+      log::Error("projection.rebuild_failed",
+                 {{"projection", name_}, {"error", replayed.ToString()}});
+    }
     return replayed.WithContext("rebuilding projection " + name_);
   }
   // The last stretch, up to where the live store is, is written like a live batch.

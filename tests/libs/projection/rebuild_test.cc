@@ -239,6 +239,30 @@ TEST(ProjectionRebuildTest, FailedRebuildKeepsTheOldStoreAndRemovesTheNewOne) {
   EXPECT_FALSE(engine->CurrentRebuild().has_value());
 }
 
+TEST(ProjectionRebuildTest, CancelledRebuildKeepsTheCurrentStoreAndAllowsTheNextRebuild) {
+  TempDir dir;
+  MemoryEventLog log({{kCases, 2}});
+  AppendRandomHistory(log, kCases, 400, 10, 65);
+  ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(&log, std::make_shared<EventCountProjection>(),
+                                                 OptionsFor(dir.Sub("p"), 16)));
+  ASSERT_OK(engine->CatchUp());
+  const std::string store = engine->Snapshot()->StoreName();
+  ASSERT_OK_AND_ASSIGN(const std::string checksum, engine->Checksum());
+  int batches = 0;
+  EXPECT_STATUS(engine->Rebuild(nullptr, [&] { return ++batches == 3; }),
+                StatusCode::kCancelled, "cancelled");
+  EXPECT_EQ(batches, 3);
+  EXPECT_EQ(engine->Snapshot()->StoreName(), store);
+  EXPECT_EQ(engine->Checksum().value(), checksum);
+  EXPECT_EQ(StoreDirectories(dir.Sub("p")), std::vector<std::string>{store});
+  EXPECT_FALSE(engine->CurrentRebuild().has_value());
+  EXPECT_EQ(engine->Metrics().rebuilds_completed, 0u);
+
+  ASSERT_OK(engine->Rebuild());
+  EXPECT_NE(engine->Snapshot()->StoreName(), store);
+  EXPECT_EQ(engine->Checksum().value(), checksum);
+}
+
 // Stands for a projection whose code an operator fixes: it refuses one aggregate until told
 // otherwise.
 class FixableProjection : public EventCountProjection {

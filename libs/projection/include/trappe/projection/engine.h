@@ -133,8 +133,11 @@ class Engine {
   // Replays the whole log into a fresh store, then swaps it in; the current store serves
   // until the swap. Blocks the caller; `progress` is called on the caller's thread. One
   // rebuild at a time (FAILED_PRECONDITION otherwise). A successful rebuild clears a
-  // stopped engine's error.
-  [[nodiscard]] Status Rebuild(const ProgressFn& progress = nullptr);
+  // stopped engine's error. `cancelled`, if given, is asked after every replayed batch:
+  // once it returns true the rebuild stops with CANCELLED, its scratch store is deleted
+  // and the current store stays in place.
+  [[nodiscard]] Status Rebuild(const ProgressFn& progress = nullptr,
+                               const std::function<bool()>& cancelled = nullptr);
   // The running rebuild's progress, if any.
   std::optional<RebuildProgress> CurrentRebuild() const;
 
