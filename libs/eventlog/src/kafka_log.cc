@@ -72,6 +72,30 @@ Status CheckPassThrough(const std::map<std::string, std::string>& properties) {
   return Status::Ok();
 }
 
+// Every mapped name is a legal topic, and no two logical topics share a physical one.
+Status CheckTopicNames(const KafkaLogOptions& o) {
+  if (!o.topic_prefix.empty()) {
+    TRAPPE_RETURN_IF_ERROR(ValidateTopicName(o.topic_prefix + std::string(kCaseEventsTopic))
+                               .WithContext("topic_prefix '" + o.topic_prefix + "'"));
+  }
+  std::map<std::string, std::string> logical_of;
+  for (std::string_view logical : {kCaseEventsTopic, kOrgEventsTopic}) {
+    if (!o.topic_names.contains(std::string(logical))) {
+      logical_of[o.topic_prefix + std::string(logical)] = logical;
+    }
+  }
+  for (const auto& [logical, physical] : o.topic_names) {
+    TRAPPE_RETURN_IF_ERROR(ValidateTopicName(logical));
+    TRAPPE_RETURN_IF_ERROR(ValidateTopicName(physical).WithContext("topic_names[" + logical + "]"));
+    auto [it, fresh] = logical_of.emplace(physical, logical);
+    if (!fresh && it->second != logical) {
+      return InvalidArgument("topic_names[" + logical + "]",
+                             "maps to " + physical + ", which already holds " + it->second);
+    }
+  }
+  return Status::Ok();
+}
+
 Status Set(RdKafka::Conf* conf, const std::string& name, const std::string& value) {
   std::string error;
   if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK) {
@@ -93,6 +117,19 @@ struct Shared {
 
   std::mutex subscriptions_mu;
   std::set<class KafkaSubscription*> subscriptions;  // live ones, woken by Close
+
+  // The Kafka topic that holds the logical topic `topic` (KafkaLogOptions::topic_names).
+  std::string Physical(std::string_view topic) const {
+    auto it = options.topic_names.find(std::string(topic));
+    if (it != options.topic_names.end()) return it->second;
+    return options.topic_prefix + std::string(topic);
+  }
+  // "logical" or "logical (Kafka topic physical)" for messages.
+  std::string Describe(std::string_view topic) const {
+    const std::string physical = Physical(topic);
+    if (physical == topic) return physical;
+    return std::string(topic) + " (Kafka topic " + physical + ")";
+  }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -104,12 +141,14 @@ struct AppendCall {
     size_t index;
   };
 
-  AppendCall(std::string topic_name, size_t n) : topic(std::move(topic_name)), positions(n) {
+  AppendCall(std::string topic_name, std::string physical_name, size_t n)
+      : topic(std::move(topic_name)), physical(std::move(physical_name)), positions(n) {
     slots.reserve(n);
     for (size_t i = 0; i < n; ++i) slots.push_back({this, i});
   }
 
-  const std::string topic;
+  const std::string topic;     // logical: what positions carry
+  const std::string physical;  // the Kafka topic
   std::vector<Slot> slots;
   std::mutex mu;
   std::condition_variable reported;
@@ -169,7 +208,8 @@ class DeliveryReporter final : public RdKafka::DeliveryReportCb {
 class KafkaSubscription final : public Subscription {
  public:
   struct Cursor {
-    std::string topic;
+    std::string topic;     // logical: what records carry
+    std::string physical;  // the Kafka topic
     int32_t partition;
     int64_t next;
   };
@@ -215,7 +255,7 @@ Status KafkaSubscription::Accept(RdKafka::Message& message, std::vector<StoredRe
   const char* topic = rd_kafka_topic_name(message.c_ptr()->rkt);
   Cursor* cursor = nullptr;
   for (Cursor& c : cursors_) {
-    if (c.partition == message.partition() && c.topic == topic) cursor = &c;
+    if (c.partition == message.partition() && c.physical == topic) cursor = &c;
   }
   if (cursor == nullptr) return Status::Ok();  // not ours (cannot happen with assign)
   const int64_t offset = message.offset();
@@ -363,6 +403,7 @@ Status KafkaLog::Start() {
   TRAPPE_RETURN_IF_ERROR(CheckPassThrough(o.properties));
   TRAPPE_RETURN_IF_ERROR(CheckPassThrough(o.producer_properties));
   TRAPPE_RETURN_IF_ERROR(CheckPassThrough(o.consumer_properties));
+  TRAPPE_RETURN_IF_ERROR(CheckTopicNames(o));
 
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "bootstrap.servers", o.bootstrap_servers));
@@ -407,6 +448,8 @@ Result<int32_t> KafkaLog::PartitionCountFor(std::string_view topic) {
     auto it = partition_counts_.find(topic);
     if (it != partition_counts_.end()) return it->second;
   }
+  const std::string physical = shared_->Physical(topic);
+  TRAPPE_RETURN_IF_ERROR(ValidateTopicName(physical));
   // All topics: asking for one by name could make a broker auto-create it.
   RdKafka::Metadata* raw = nullptr;
   const RdKafka::ErrorCode err =
@@ -417,18 +460,18 @@ Result<int32_t> KafkaLog::PartitionCountFor(std::string_view topic) {
                                     shared_->options.bootstrap_servers);
   }
   for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
-    if (t->topic() != topic) continue;
+    if (t->topic() != physical) continue;
     if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) break;
     if (t->partitions()->empty()) {
       return StatusFromKafka(t->err() != RdKafka::ERR_NO_ERROR ? t->err() : RdKafka::ERR__UNKNOWN_PARTITION,
-                             "topic " + std::string(topic) + " has no usable partitions");
+                             "topic " + shared_->Describe(topic) + " has no usable partitions");
     }
     const auto count = static_cast<int32_t>(t->partitions()->size());
     std::lock_guard lock(meta_mu_);
     partition_counts_.emplace(std::string(topic), count);
     return count;
   }
-  return NotFound("topic " + std::string(topic) + " does not exist in the Kafka cluster at " +
+  return NotFound("topic " + shared_->Describe(topic) + " does not exist in the Kafka cluster at " +
                   shared_->options.bootstrap_servers + " (topics are created by deployment)");
 }
 
@@ -436,9 +479,10 @@ Result<std::pair<int64_t, int64_t>> KafkaLog::Watermarks(const std::string& topi
   int64_t low = 0;
   int64_t high = 0;
   const RdKafka::ErrorCode err = producer_->query_watermark_offsets(
-      topic, partition, &low, &high, ToMillis(shared_->options.operation_timeout));
+      shared_->Physical(topic), partition, &low, &high, ToMillis(shared_->options.operation_timeout));
   if (err != RdKafka::ERR_NO_ERROR) {
-    return StatusFromKafka(err, "cannot read the offsets of " + topic + "/" + std::to_string(partition));
+    return StatusFromKafka(err, "cannot read the offsets of " + shared_->Describe(topic) + "/" +
+                                    std::to_string(partition));
   }
   return std::make_pair(low, high);
 }
@@ -461,7 +505,7 @@ Result<std::vector<Position>> KafkaLog::Append(std::string_view topic, std::vect
     }
   }
 
-  AppendCall call{std::string(topic), records.size()};
+  AppendCall call{std::string(topic), shared_->Physical(topic), records.size()};
   const auto give_up = Clock::now() + shared_->options.delivery_timeout;
   for (size_t i = 0; i < records.size(); ++i) {
     Record& r = records[i];
@@ -476,7 +520,7 @@ Result<std::vector<Position>> KafkaLog::Append(std::string_view topic, std::vect
     }
     RdKafka::ErrorCode err;
     while (true) {
-      err = producer_->produce(call.topic, PartitionForKey(r.key, partitions), RdKafka::Producer::RK_MSG_COPY,
+      err = producer_->produce(call.physical, PartitionForKey(r.key, partitions), RdKafka::Producer::RK_MSG_COPY,
                                r.value.data(), r.value.size(), r.key.data(), r.key.size(), 0, headers,
                                &call.slots[i]);
       if (err != RdKafka::ERR__QUEUE_FULL || Clock::now() >= give_up) break;
@@ -579,13 +623,13 @@ Result<std::unique_ptr<Subscription>> KafkaLog::Subscribe(std::vector<TopicParti
                       " are gone from Kafka (retention?); cannot read from " +
                       std::to_string(tpo.offset));
     }
-    cursors.push_back({tpo.topic, tpo.partition, tpo.offset});
+    cursors.push_back({tpo.topic, shared_->Physical(tpo.topic), tpo.partition, tpo.offset});
   }
 
   TRAPPE_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::KafkaConsumer> consumer, NewConsumer());
   std::vector<RdKafka::TopicPartition*> assignment;
   for (const KafkaSubscription::Cursor& c : cursors) {
-    assignment.push_back(RdKafka::TopicPartition::create(c.topic, c.partition, c.next));
+    assignment.push_back(RdKafka::TopicPartition::create(c.physical, c.partition, c.next));
   }
   const RdKafka::ErrorCode err = consumer->assign(assignment);
   RdKafka::TopicPartition::destroy(assignment);

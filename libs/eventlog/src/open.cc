@@ -58,6 +58,12 @@ Status ApplyKafkaParameter(const std::string& name, const std::string& value,
     TRAPPE_ASSIGN_OR_RETURN(options->delivery_timeout, ParseMillis(name, value));
   } else if (name == "operation.timeout.ms") {
     TRAPPE_ASSIGN_OR_RETURN(options->operation_timeout, ParseMillis(name, value));
+  } else if (name == "topic.case-events") {
+    options->topic_names[std::string(kCaseEventsTopic)] = value;
+  } else if (name == "topic.org-events") {
+    options->topic_names[std::string(kOrgEventsTopic)] = value;
+  } else if (name == "topic.prefix") {
+    options->topic_prefix = value;
   } else if (name == "client.id") {
     options->client_id = value;
   } else if (name == "group.id") {

@@ -14,6 +14,8 @@
 // given offsets; no consumer-group membership, no offsets committed to Kafka (a
 // projection's checkpoint is the truth), auto.offset.reset=error (never silently skip).
 // Topics are created by deployment, never by Trappe: a missing topic is NOT_FOUND.
+// Topic names can be mapped (KafkaLogOptions::topic_names, topic_prefix): callers use the
+// logical names of event_log.h, the log reads and writes the physical ones.
 #pragma once
 
 #include <chrono>
@@ -45,6 +47,13 @@ struct KafkaLogOptions {
   // Bound on metadata and offset queries (PartitionCount, EndOffsets, Subscribe, the
   // first Append to a topic): UNAVAILABLE after it.
   std::chrono::milliseconds operation_timeout{10000};
+
+  // Physical Kafka topic names, so several environments can share one cluster. A logical
+  // topic (kCaseEventsTopic, kOrgEventsTopic, or any other name a caller uses) maps to
+  // topic_names[logical] if present, else to topic_prefix + logical. Callers only ever see
+  // logical names: positions and records carry them, whatever the physical topic is.
+  std::map<std::string, std::string> topic_names;
+  std::string topic_prefix;
 
   std::string client_id = "trappe";
   // librdkafka's consumer API requires a group id. Trappe never joins the group and

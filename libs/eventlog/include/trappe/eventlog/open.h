@@ -10,6 +10,12 @@
 //   message.timeout.ms=N     delivery timeout of an append (default 30000)
 //   operation.timeout.ms=N   bound on metadata and offset queries (default 10000)
 //   client.id=S, group.id=S  librdkafka client id; the (never joined) consumer group id
+//   topic.case-events=NAME   the Kafka topic holding trappe.case-events.v1 (default: the same)
+//   topic.org-events=NAME    the Kafka topic holding trappe.org-events.v1 (default: the same)
+//   topic.prefix=P           put before the name of every topic not named above, e.g.
+//                            topic.prefix=staging. reads staging.trappe.case-events.v1;
+//                            lets several environments share one cluster. Services,
+//                            positions and queries keep using the logical names.
 //   properties.file=PATH     Java-style properties file (key=value lines, # comments),
 //                            read first; the place for secrets such as sasl.password
 //   producer.NAME=V          a librdkafka property for the producer only
