@@ -149,6 +149,7 @@ struct AppendCall {
 
   const std::string topic;     // logical: what positions carry
   const std::string physical;  // the Kafka topic
+  std::atomic<bool>* recheck = nullptr;  // the log's: set by a failed delivery
   std::vector<Slot> slots;
   std::mutex mu;
   std::condition_variable reported;
@@ -179,6 +180,7 @@ class DeliveryReporter final : public RdKafka::DeliveryReportCb {
  private:
   static void Report(const AppendCall::Slot& slot, RdKafka::Message& message) {
     AppendCall* call = slot.call;
+    call->recheck->store(message.err() != RdKafka::ERR_NO_ERROR);
     std::lock_guard lock(call->mu);
     if (message.err() == RdKafka::ERR_NO_ERROR && message.offset() >= 0) {
       call->positions[slot.index] = Position{call->topic, message.partition(), message.offset()};
@@ -191,7 +193,7 @@ class DeliveryReporter final : public RdKafka::DeliveryReportCb {
             message.status() == RdKafka::Message::MSG_STATUS_POSSIBLY_PERSISTED;
         call->error = StatusFromKafka(
             message.err(), "append to " + call->topic + " failed",
-            maybe_stored ? "the broker may have stored some records of this append" : "");
+            maybe_stored ? std::string(kMayHaveWrittenMarker) : std::string());
       }
     }
     if (--call->outstanding == 0) call->reported.notify_all();
@@ -383,6 +385,12 @@ class KafkaLog final : public EventLog {
   size_t max_message_bytes_ = 1000000;
   std::thread poller_;
   std::atomic<bool> stop_poller_{false};
+  // Set when a delivery failed, cleared by a delivery or a metadata probe that succeeds.
+  // While set, an Append first asks the cluster for its metadata: during an outage a
+  // command then fails fast (and writes nothing) instead of each waiting for the delivery
+  // timeout, and the fresh metadata clears a topic error librdkafka would otherwise keep
+  // until its periodic refresh (minutes), e.g. after a transient authorization failure.
+  std::atomic<bool> recheck_{false};
 
   std::mutex meta_mu_;
   std::map<std::string, int32_t, std::less<>> partition_counts_;  // never change once seen
@@ -417,6 +425,8 @@ Status KafkaLog::Start() {
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "linger.ms", "1"));
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "socket.nagle.disable", "true"));
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "queue.buffering.max.messages", "1000000"));
+  // Reconnect within a second of a broker's return (librdkafka backs off up to 10 s).
+  TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "reconnect.backoff.max.ms", "1000"));
   TRAPPE_RETURN_IF_ERROR(SetAll(conf.get(), o.properties));
   TRAPPE_RETURN_IF_ERROR(SetAll(conf.get(), o.producer_properties));
   std::string error;
@@ -505,7 +515,22 @@ Result<std::vector<Position>> KafkaLog::Append(std::string_view topic, std::vect
     }
   }
 
+  if (recheck_.load()) {
+    // All topics: asking for one by name could make a broker auto-create it.
+    RdKafka::Metadata* raw = nullptr;
+    const auto probe_timeout = std::min(shared_->options.operation_timeout, shared_->options.delivery_timeout);
+    const RdKafka::ErrorCode err = producer_->metadata(true, nullptr, &raw, ToMillis(probe_timeout));
+    std::unique_ptr<RdKafka::Metadata> metadata(raw);
+    if (err != RdKafka::ERR_NO_ERROR) {
+      return Unavailable("append to " + std::string(topic) + " failed: the Kafka cluster at " +
+                         shared_->options.bootstrap_servers + " does not answer (" + RdKafka::err2str(err) +
+                         "); nothing was written");
+    }
+    recheck_ = false;
+  }
+
   AppendCall call{std::string(topic), shared_->Physical(topic), records.size()};
+  call.recheck = &recheck_;
   const auto give_up = Clock::now() + shared_->options.delivery_timeout;
   for (size_t i = 0; i < records.size(); ++i) {
     Record& r = records[i];
@@ -582,6 +607,7 @@ Result<std::unique_ptr<RdKafka::KafkaConsumer>> KafkaLog::NewConsumer() {
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "check.crcs", "true"));
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "fetch.wait.max.ms", "100"));
   TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "socket.nagle.disable", "true"));
+  TRAPPE_RETURN_IF_ERROR(Set(conf.get(), "reconnect.backoff.max.ms", "1000"));
   TRAPPE_RETURN_IF_ERROR(SetAll(conf.get(), o.properties));
   TRAPPE_RETURN_IF_ERROR(SetAll(conf.get(), o.consumer_properties));
   std::string error;

@@ -76,4 +76,8 @@ Status ValidateTopicName(std::string_view topic) {
   return Status::Ok();
 }
 
+bool AppendMayHaveWritten(const Status& status) {
+  return !status.ok() && status.message().find(kMayHaveWrittenMarker) != std::string::npos;
+}
+
 }  // namespace trappe::eventlog

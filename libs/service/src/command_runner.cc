@@ -52,8 +52,30 @@ Result<CommandOutcome> CommandRunner::Run(const CommandMeta& meta, const std::st
   return RunLocked(meta, decide);
 }
 
+Status CommandRunner::SettleTopic(std::string_view topic) {
+  TRAPPE_ASSIGN_OR_RETURN(const std::vector<int64_t> ends, log_->EndOffsets(topic));
+  std::vector<eventlog::Position> positions;
+  for (size_t p = 0; p < ends.size(); ++p) {
+    if (ends[p] > 0) positions.push_back({std::string(topic), static_cast<int32_t>(p), ends[p] - 1});
+  }
+  return engine_->WaitFor(positions, After(options_.apply_timeout));
+}
+
+Status CommandRunner::SettleInDoubt() {
+  std::lock_guard lock(pending_mu_);
+  while (!in_doubt_.empty()) {
+    if (Status settled = SettleTopic(in_doubt_.back()); !settled.ok()) {
+      return Unavailable("an earlier append's outcome is not known yet (" + settled.message() +
+                         "); try again");
+    }
+    in_doubt_.pop_back();
+  }
+  return Status::Ok();
+}
+
 Result<CommandOutcome> CommandRunner::RunLocked(const CommandMeta& meta, const DecideFn& decide) {
   const std::string request_key = meta.tenant + "/" + meta.request_id;
+  TRAPPE_RETURN_IF_ERROR(SettleInDoubt());
 
   // Writes whose application an earlier call stopped waiting for: decide only once they
   // are in the projection, or a retry could decide on stale state and write twice.
@@ -130,8 +152,25 @@ Result<CommandOutcome> CommandRunner::RunLocked(const CommandMeta& meta, const D
     records.push_back(std::move(record));
   }
 
-  TRAPPE_ASSIGN_OR_RETURN(std::vector<eventlog::Position> positions,
-                          log_->Append(topic, std::move(records)));
+  Result<std::vector<eventlog::Position>> appended = log_->Append(topic, std::move(records));
+  if (!appended.ok() && eventlog::AppendMayHaveWritten(appended.status())) {
+    // The log cannot say whether the records landed: the log itself must.
+    log::Warn("command.append_in_doubt",
+              {{"request_id", meta.request_id}, {"error", appended.status().ToString()}});
+    if (Status settled = SettleTopic(topic); !settled.ok()) {
+      std::lock_guard lock(pending_mu_);
+      in_doubt_.emplace_back(topic);
+      return Unavailable("the log did not confirm the command's events and cannot be read now (" +
+                         settled.message() + "); retry with the same request_id");
+    }
+    TRAPPE_ASSIGN_OR_RETURN(const std::optional<CommandOutcome> landed,
+                            LookupRequest(*engine_->Snapshot(), options_.request_family,
+                                          meta.tenant, meta.request_id));
+    if (landed) return *landed;
+    return Unavailable(appended.status().message() + "; nothing was written");
+  }
+  if (!appended.ok()) return appended.status();
+  std::vector<eventlog::Position> positions = std::move(appended).value();
   CommandOutcome outcome{
       .aggregate_id = primary.aggregate_id(), .version = version, .positions = positions};
   if (Status applied = engine_->WaitFor(positions, After(options_.apply_timeout)); !applied.ok()) {

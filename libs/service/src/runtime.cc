@@ -10,14 +10,29 @@ ServiceRuntime::ServiceRuntime(std::string service_name, projection::Engine* eng
     : service_name_(std::move(service_name)), engine_(engine) {}
 
 ServiceRuntime::~ServiceRuntime() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
   if (catch_up_.joinable()) catch_up_.join();
 }
 
 void ServiceRuntime::StartCatchUp(server::Server* server) {
   if (server != nullptr) server->SetServing(service_name_, false);
   catch_up_ = std::thread([this, server] {
-    Status status = engine_->CatchUp();
-    if (status.ok()) status = engine_->Start();
+    // An unreachable log (a broker outage at start) delays readiness; it is not fatal.
+    std::chrono::milliseconds retry{100};
+    Status status;
+    while (true) {
+      status = engine_->CatchUp();
+      if (status.ok()) status = engine_->Start();
+      if (status.code() != StatusCode::kUnavailable) break;
+      log::Warn("service.catch_up_retry", {{"service", service_name_}, {"error", status.ToString()}});
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, retry, [&] { return stopping_; })) return;
+      retry = std::min(retry * 2, std::chrono::milliseconds(5000));
+    }
     {
       std::lock_guard lock(mu_);
       catch_up_error_ = status;

@@ -128,6 +128,15 @@ class EventLog {
   virtual void Close() = 0;
 };
 
+// True when a failed Append may nevertheless have stored some of its records: the Kafka
+// backend sent them but the broker's answer never came (a timed-out request). A writer then
+// learns the truth from the log itself (read to its end). Every other failed Append wrote
+// nothing.
+bool AppendMayHaveWritten(const Status& status);
+
+// The phrase that marks such a failure in the status message.
+inline constexpr std::string_view kMayHaveWrittenMarker = "the log may have stored records of this append";
+
 // Kafka's default partitioner: murmur2 of the key (seed 0x9747b28c), sign bit masked,
 // modulo the partition count. Identical to the Java client and librdkafka's
 // "murmur2_random" for non-empty keys. `partition_count` must be positive.

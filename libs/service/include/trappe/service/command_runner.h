@@ -6,7 +6,12 @@
 //   the envelopes (ids, versions, time, actor, request) -> append them in one call ->
 //   wait until the service's own projection has applied them -> reply with positions.
 //
-// A rejected command (any error before the append) writes nothing.
+// A rejected command (any error before the append) writes nothing. A command whose append
+// failed wrote nothing either: when the log cannot say (a Kafka request that timed out after
+// it was sent), the runner reads the log to its end and answers from the request index -
+// the command's outcome if it landed, the error if not. If even that is impossible (the
+// log is unreachable) it answers UNAVAILABLE, and every later command first settles the
+// doubt the same way, so a retry with the same request_id never writes twice.
 #pragma once
 
 #include <chrono>
@@ -82,6 +87,10 @@ class CommandRunner {
  private:
   std::mutex& StripeFor(const std::string& key);
   Result<CommandOutcome> RunLocked(const CommandMeta& meta, const DecideFn& decide);
+  // Waits until the projection has applied everything `topic` holds now, so the request
+  // index knows whether an append whose outcome is unknown has landed.
+  Status SettleTopic(std::string_view topic);
+  Status SettleInDoubt();
 
   eventlog::EventLog* const log_;
   projection::Engine* const engine_;
@@ -96,6 +105,9 @@ class CommandRunner {
   // "<tenant>/<request_id>": a retry after a timed-out wait finds them here.
   std::mutex pending_mu_;
   std::unordered_map<std::string, CommandOutcome> pending_;
+  // Topics with a failed append that may have stored records (eventlog
+  // AppendMayHaveWritten) not yet settled; guarded by pending_mu_.
+  std::vector<std::string> in_doubt_;
 };
 
 }  // namespace trappe::service

@@ -59,6 +59,7 @@ class ServiceRuntime {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   Status catch_up_error_;
+  bool stopping_ = false;  // guarded by mu_
 };
 
 }  // namespace trappe::service
