@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "trappe/common/log.h"
@@ -218,22 +219,26 @@ void Host::Stop() {
   log_.reset();
 }
 
-int RunServer(int argc, char** argv, std::vector<std::string> default_targets) {
-  server::BlockShutdownSignals();
-  HostOptions options;
+std::optional<int> ParseServerFlags(int argc, const char* const* argv,
+                                    std::vector<std::string> default_targets, ServerFlags* flags) {
+  HostOptions& options = flags->host;
   options.targets = std::move(default_targets);
-  std::string log_level = "info";
-  std::string log_format = "text";
 
   CLI::App app{"trappe-server: the Trappe case platform's services (cases, placements, "
                "scheduling, workload), all in one process or one per process."};
+  app.set_config("--config", "",
+                 "Read options from a TOML or INI file (keys are the long flag names, e.g. "
+                 "log = \"kafka://...\"); flags on the command line override it");
+  // A misspelt key in the file is an error, not a silently ignored setting.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_option("--target", options.targets,
                  "Services to run: all, or any of workload, cases, placements, scheduling "
                  "(comma separated)")
       ->delimiter(',')
       ->capture_default_str();
   app.add_option("--listen", options.listen_address, "gRPC listen address (host:port)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("TRAPPE_LISTEN");
   app.add_option("--data-dir", options.data_dir,
                  "Directory for projections (and the embedded log)")
       ->capture_default_str()
@@ -249,9 +254,25 @@ int RunServer(int argc, char** argv, std::vector<std::string> default_targets) {
                  "File with the 32-byte master key as 64 hex characters (cases service); "
                  "default with the embedded log: DATA_DIR/master.key, created on first start")
       ->envname("TRAPPE_MASTER_KEY_FILE");
-  app.add_option("--log-level", log_level, "debug, info, warn, error")->capture_default_str();
-  app.add_option("--log-format", log_format, "text or json")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  app.add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
+  app.add_option("--log-format", flags->log_format, "text or json")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return std::nullopt;
+}
+
+int RunServer(int argc, char** argv, std::vector<std::string> default_targets) {
+  server::BlockShutdownSignals();
+  ServerFlags flags;
+  if (std::optional<int> exit_code = ParseServerFlags(argc, argv, std::move(default_targets), &flags)) {
+    return *exit_code;
+  }
+  HostOptions& options = flags.host;
+  const std::string& log_level = flags.log_level;
+  const std::string& log_format = flags.log_format;
 
   log::Level level = log::Level::kInfo;
   if (!log::ParseLevel(log_level, &level)) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,21 @@ class Host {
   std::mutex channel_mu_;  // guards workload_channel_, made on first use by any handler
   std::shared_ptr<grpc::Channel> workload_channel_;
 };
+
+// trappe-server's settings: flags, environment (TRAPPE_LOG, ...) or a config file.
+struct ServerFlags {
+  HostOptions host;
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+// Parses trappe-server's command line into `flags`, including `--config FILE` (TOML or
+// INI, keys named like the long flags: `listen = "0.0.0.0:7474"`, `target = ["cases"]`).
+// Precedence: command line, then the config file, then the environment. Returns the
+// process exit code when parsing ends the program (--help: 0, a bad flag or file: non-zero,
+// with the message printed), nullopt when the server should start.
+std::optional<int> ParseServerFlags(int argc, const char* const* argv,
+                                    std::vector<std::string> default_targets, ServerFlags* flags);
 
 // The whole of trappe-server's main(): flags, start, wait for SIGTERM/SIGINT, stop.
 int RunServer(int argc, char** argv, std::vector<std::string> default_targets);

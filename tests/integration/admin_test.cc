@@ -1,0 +1,378 @@
+// The admin API (trappe.admin.v1.AdminService) over real gRPC: against the real host, all
+// services in one process or one service alone, and against the workload service in the
+// services' test harness where records can be written straight to the log.
+#include "trappe/admin/admin_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+
+#include "trappe/admin/v1/admin.grpc.pb.h"
+#include "trappe/cases/v1/service.grpc.pb.h"
+#include "trappe/common/status_grpc.h"
+#include "trappe/events/headers.h"
+#include "trappe/events/v1/envelope.pb.h"
+#include "trappe/host/host.h"
+#include "trappe/service/convert.h"
+#include "trappe/testing/service_harness.h"
+#include "trappe/testing/status_matchers.h"
+#include "trappe/testing/temp_dir.h"
+#include "trappe/workload/module.h"
+#include "trappe/workload/v1/service.grpc.pb.h"
+
+namespace trappe::admin {
+namespace {
+
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::trappe::testing::ServiceHarness;
+namespace wl = ::trappe::workload::v1;
+
+constexpr char kTenant[] = "0657";
+
+auto InAMinute() { return std::chrono::steady_clock::now() + std::chrono::minutes(1); }
+
+std::unique_ptr<grpc::ClientContext> Context() { return ServiceHarness::Context(); }
+
+// Registers Herning with every preset, a team and two caseworkers: events on the org topic
+// that every service reads its part of.
+void WriteOrganisation(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = wl::WorkloadService::NewStub(channel);
+  wl::RegisterMunicipalityRequest municipality;
+  municipality.set_tenant(kTenant);
+  municipality.set_request_id("register");
+  municipality.set_actor("admin");
+  municipality.set_name("Herning Kommune");
+  for (const char* preset :
+       {"national-staircase", "barnets-lov", "sverigesmodel", "default-weights"}) {
+    municipality.add_presets(preset);
+  }
+  *municipality.mutable_effective_from() =
+      service::ToProtoDate(CivilDate::Parse("2026-01-01").value());
+  wl::RegisterMunicipalityResponse registered;
+  ASSERT_TRUE(stub->RegisterMunicipality(Context().get(), municipality, &registered).ok());
+
+  wl::CreateTeamRequest team;
+  team.set_tenant(kTenant);
+  team.set_request_id("team");
+  team.set_actor("admin");
+  team.set_team_id("vest");
+  team.set_name("Vest");
+  wl::CreateTeamResponse created;
+  ASSERT_TRUE(stub->CreateTeam(Context().get(), team, &created).ok());
+
+  for (const char* id : {"anna", "bo"}) {
+    wl::RegisterCaseworkerRequest caseworker;
+    caseworker.set_tenant(kTenant);
+    caseworker.set_request_id(std::string("caseworker-") + id);
+    caseworker.set_actor("admin");
+    caseworker.set_caseworker_id(id);
+    caseworker.set_display_name(id);
+    caseworker.set_team_id("vest");
+    caseworker.set_fte_milli(1000);
+    *caseworker.mutable_start_date() =
+        service::ToProtoDate(CivilDate::Parse("2026-01-01").value());
+    wl::RegisterCaseworkerResponse done;
+    ASSERT_TRUE(stub->RegisterCaseworker(Context().get(), caseworker, &done).ok());
+  }
+}
+
+// Opens a case with anna as its caseworker: events on the case topic.
+void OpenCase(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = cases::v1::CaseService::NewStub(channel);
+  cases::v1::OpenCaseRequest request;
+  request.set_tenant(kTenant);
+  request.set_request_id("open");
+  request.set_actor("anna");
+  request.mutable_personal_data()->set_cpr_number("0101201234");
+  request.mutable_personal_data()->set_given_name("Sofie");
+  request.mutable_personal_data()->set_family_name("Jensen");
+  request.set_legal_basis(cases::v1::LEGAL_BASIS_REPORT_OF_CONCERN);
+  *request.mutable_opened_on() = service::ToProtoDate(CivilDate::Parse("2026-02-16").value());
+  request.set_team_id("vest");
+  request.set_caseworker_id("anna");
+  request.set_grade(cases::v1::CASE_GRADE_COMPLEX);
+  cases::v1::OpenCaseResponse response;
+  const grpc::Status status = stub->OpenCase(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+Result<v1::GetProjectionStatusResponse> GetStatus(v1::AdminService::Stub& admin,
+                                                  std::vector<std::string> services = {}) {
+  v1::GetProjectionStatusRequest request;
+  for (const std::string& s : services) request.add_services(s);
+  v1::GetProjectionStatusResponse response;
+  const grpc::Status status = admin.GetProjectionStatus(Context().get(), request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+// Waits (within a minute) until `done` holds for the status of every projection.
+Result<v1::GetProjectionStatusResponse> WaitForStatus(
+    v1::AdminService::Stub& admin, const std::function<bool(const v1::ProjectionStatus&)>& done) {
+  const auto deadline = InAMinute();
+  while (true) {
+    TRAPPE_ASSIGN_OR_RETURN(v1::GetProjectionStatusResponse response, GetStatus(admin));
+    bool all = true;
+    for (const auto& p : response.projections()) all = all && done(p);
+    if (all) return response;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return DeadlineExceeded("status never reached the expected state: " +
+                              response.ShortDebugString());
+    }
+    std::this_thread::yield();
+  }
+}
+
+bool CaughtUp(const v1::ProjectionStatus& p) { return p.ready() && p.total_lag() == 0; }
+
+struct Rebuilt {
+  std::vector<v1::RebuildProjectionsResponse> messages;
+  grpc::Status status;
+};
+
+Rebuilt Rebuild(v1::AdminService::Stub& admin, std::vector<std::string> services = {}) {
+  v1::RebuildProjectionsRequest request;
+  for (const std::string& s : services) request.add_services(s);
+  auto context = Context();
+  auto reader = admin.RebuildProjections(context.get(), request);
+  Rebuilt out;
+  v1::RebuildProjectionsResponse message;
+  while (reader->Read(&message)) out.messages.push_back(message);
+  out.status = reader->Finish();
+  return out;
+}
+
+std::map<std::string, std::string> Checksums(const v1::GetProjectionStatusResponse& status) {
+  std::map<std::string, std::string> out;
+  for (const auto& p : status.projections()) out[p.service()] = p.checksum();
+  return out;
+}
+
+class AdminHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (host::AvailableTargets().empty()) GTEST_SKIP() << "this build has no services";
+  }
+
+  void StartHost(std::vector<std::string> targets = {"all"}) {
+    host::HostOptions options;
+    options.listen_address = "127.0.0.1:0";
+    options.data_dir = dir_.path() / "data";
+    options.targets = std::move(targets);
+    ASSERT_OK_AND_ASSIGN(host_, host::Host::Start(options, &clock_));
+    ASSERT_OK(host_->WaitUntilReady(InAMinute()));
+    channel_ = grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials());
+    admin_ = v1::AdminService::NewStub(channel_);
+  }
+
+  trappe::testing::TempDir dir_;
+  FixedClock clock_{ParseTimestamp("2026-03-02T09:00:00Z").value()};
+  std::unique_ptr<host::Host> host_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+};
+
+TEST_F(AdminHostTest, ChecksumsAfterARebuildEqualThoseOfLiveProcessing) {
+  if (host::AvailableTargets().size() < 4) GTEST_SKIP() << "this build lacks a service";
+  ASSERT_NO_FATAL_FAILURE(StartHost());
+  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(channel_));
+  ASSERT_NO_FATAL_FAILURE(OpenCase(channel_));
+  ASSERT_OK_AND_ASSIGN(const auto before, WaitForStatus(*admin_, CaughtUp));
+  std::vector<std::string> services;
+  for (const auto& p : before.projections()) {
+    services.push_back(p.service());
+    EXPECT_EQ(p.checksum().size(), 64u) << p.service();
+    EXPECT_FALSE(p.failed()) << p.service();
+    EXPECT_GT(p.events_applied(), 0u) << p.service();
+    EXPECT_FALSE(p.partitions().empty()) << p.service();
+    EXPECT_FALSE(p.rebuild_in_progress()) << p.service();
+  }
+  EXPECT_EQ(services, host_->targets());
+
+  const Rebuilt rebuilt = Rebuild(*admin_);
+  ASSERT_TRUE(rebuilt.status.ok()) << rebuilt.status.error_message();
+  // Per service, in the host's order: progress reports, then one finished message with
+  // the checksum of the rebuilt projection, equal to the one live processing gave.
+  std::vector<std::string> finished_order;
+  std::map<std::string, int> progress_reports;
+  for (const auto& m : rebuilt.messages) {
+    ASSERT_TRUE(finished_order.empty() || finished_order.back() != m.service())
+        << m.service() << " reported after it finished";
+    if (!m.finished()) {
+      ++progress_reports[m.service()];
+      EXPECT_TRUE(m.checksum().empty());
+      continue;
+    }
+    finished_order.push_back(m.service());
+    EXPECT_EQ(m.checksum(), Checksums(before).at(m.service())) << m.service();
+    EXPECT_EQ(m.events_done(), m.events_total()) << m.service();
+    EXPECT_EQ(m.eta_seconds(), 0) << m.service();
+  }
+  EXPECT_EQ(finished_order, services);
+  for (const std::string& service : services) EXPECT_GE(progress_reports[service], 1) << service;
+
+  ASSERT_OK_AND_ASSIGN(const auto after, GetStatus(*admin_));
+  EXPECT_EQ(Checksums(after), Checksums(before));
+  for (const auto& p : after.projections()) {
+    EXPECT_EQ(p.rebuilds_completed(), 1u) << p.service();
+    EXPECT_TRUE(p.ready()) << p.service();
+  }
+}
+
+TEST_F(AdminHostTest, AnUnknownServiceIsAnInvalidArgumentNamingTheField) {
+  ASSERT_NO_FATAL_FAILURE(StartHost());
+  EXPECT_STATUS(GetStatus(*admin_, {host_->targets().front(), "billing"}),
+                StatusCode::kInvalidArgument, "services[1]");
+  const Rebuilt rebuilt = Rebuild(*admin_, {"billing"});
+  EXPECT_EQ(rebuilt.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(rebuilt.status.error_message(), HasSubstr("services[0]"));
+  EXPECT_THAT(rebuilt.status.error_message(), HasSubstr("billing"));
+  EXPECT_TRUE(rebuilt.messages.empty());
+}
+
+TEST_F(AdminHostTest, AProcessHostingOneServiceAnswersForThatServiceOnly) {
+  const std::string target = host::AvailableTargets().front();
+  ASSERT_NO_FATAL_FAILURE(StartHost({target}));
+  ASSERT_OK_AND_ASSIGN(const auto status, WaitForStatus(*admin_, CaughtUp));
+  ASSERT_EQ(status.projections_size(), 1);
+  EXPECT_EQ(status.projections(0).service(), target);
+
+  for (const std::string& other : KnownServices()) {
+    if (other == target) continue;
+    EXPECT_STATUS(GetStatus(*admin_, {other}), StatusCode::kNotFound, "does not host");
+    EXPECT_EQ(Rebuild(*admin_, {other}).status.error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  const Rebuilt rebuilt = Rebuild(*admin_, {target});
+  ASSERT_TRUE(rebuilt.status.ok()) << rebuilt.status.error_message();
+  ASSERT_FALSE(rebuilt.messages.empty());
+  EXPECT_TRUE(rebuilt.messages.back().finished());
+  EXPECT_EQ(rebuilt.messages.back().checksum(), status.projections(0).checksum());
+}
+
+// The workload service in the harness, with the admin API on a server of its own.
+class AdminHarnessTest : public ::testing::Test {
+ protected:
+  void Start(AdminOptions options = {}) {
+    ASSERT_OK(harness_.Start({workload::OpenWorkloadModule}));
+    admin_service_ = std::make_unique<AdminService>(
+        std::vector<service::ServiceModule*>{&harness_.module(0)}, std::move(options));
+    ASSERT_OK_AND_ASSIGN(server_, server::Server::Start({.listen_address = "127.0.0.1:0",
+                                                         .services = {admin_service_.get()}}));
+    admin_ = v1::AdminService::NewStub(server_->InProcessChannel());
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown(std::chrono::milliseconds(0));
+  }
+
+  ServiceHarness harness_;
+  std::unique_ptr<AdminService> admin_service_;
+  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+};
+
+eventlog::Record OrgRecord(std::string value, const std::string& type) {
+  eventlog::Record record;
+  record.key = std::string(kTenant) + "/" + kTenant;
+  record.value = std::move(value);
+  record.headers.push_back({std::string(events::kEventTypeHeader), type});
+  return record;
+}
+
+TEST_F(AdminHarnessTest, MalformedRecordsWrittenStraightToTheLogAreCountedInStatus) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(harness_.channel()));
+  // One record that is no envelope, and one envelope whose payload (field 999, from a newer
+  // writer) this build does not know; neither is an event the workload service needs.
+  events::v1::EventEnvelope future;
+  future.set_event_id("from-the-future");
+  future.set_tenant(kTenant);
+  std::string unknown_payload = future.SerializeAsString() + std::string("\xba\x3e\x00", 3);
+  std::vector<eventlog::Record> records;
+  records.push_back(OrgRecord("\xff\xff not an envelope", "trappe.future.v1.Thing"));
+  records.push_back(OrgRecord(std::move(unknown_payload), "trappe.future.v1.Thing"));
+  ASSERT_OK_AND_ASSIGN(const auto positions,
+                       harness_.log().Append(eventlog::kOrgEventsTopic, std::move(records)));
+  ASSERT_OK(harness_.module(0).engine().WaitFor(positions, InAMinute()));
+
+  ASSERT_OK_AND_ASSIGN(const auto status, GetStatus(*admin_, {"workload"}));
+  ASSERT_EQ(status.projections_size(), 1);
+  const v1::ProjectionStatus& p = status.projections(0);
+  EXPECT_EQ(p.undecodable_skipped(), 1u);
+  EXPECT_EQ(p.unknown_skipped(), 1u);
+  EXPECT_TRUE(p.ready());
+  EXPECT_FALSE(p.failed());
+  EXPECT_EQ(p.total_lag(), 0);
+  EXPECT_EQ(p.error(), "");
+
+  // A rebuild skips them again and reaches the same content.
+  const Rebuilt rebuilt = Rebuild(*admin_);
+  ASSERT_TRUE(rebuilt.status.ok()) << rebuilt.status.error_message();
+  EXPECT_EQ(rebuilt.messages.back().checksum(), p.checksum());
+}
+
+TEST_F(AdminHarnessTest, ASecondRebuildMeanwhileIsRefusedAndACancelledOneBreaksNothing) {
+  // The first rebuild waits at its first report until the test lets it go on.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool held = false;
+  bool release = false;
+  AdminOptions options;
+  options.on_rebuild_progress = [&](const std::string&, const projection::RebuildProgress&) {
+    std::unique_lock lock(mu);
+    if (held) return;
+    held = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(harness_.channel()));
+  ASSERT_OK_AND_ASSIGN(const auto before, WaitForStatus(*admin_, CaughtUp));
+  const std::string checksum = before.projections(0).checksum();
+
+  auto first_context = Context();
+  auto first = admin_->RebuildProjections(first_context.get(), v1::RebuildProjectionsRequest());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_until(lock, InAMinute(), [&] { return held; }));
+  }
+  ASSERT_OK_AND_ASSIGN(const auto during, GetStatus(*admin_));
+  EXPECT_TRUE(during.projections(0).rebuild_in_progress());
+  EXPECT_TRUE(during.projections(0).ready()) << "the current store keeps serving";
+  EXPECT_EQ(during.projections(0).checksum(), checksum);
+
+  const Rebuilt second = Rebuild(*admin_, {"workload"});
+  EXPECT_EQ(second.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(second.status.error_message(), HasSubstr("already running"));
+
+  // The operator gives up on the first one.
+  first_context->TryCancel();
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  v1::RebuildProjectionsResponse message;
+  while (first->Read(&message)) {
+  }
+  EXPECT_EQ(first->Finish().error_code(), grpc::StatusCode::CANCELLED);
+
+  // Whether the server stopped the replay or it had already finished, the projection
+  // serves with the same content, and the next rebuild runs.
+  ASSERT_OK_AND_ASSIGN(const auto after, WaitForStatus(*admin_, [](const auto& p) {
+                         return !p.rebuild_in_progress();
+                       }));
+  EXPECT_TRUE(after.projections(0).ready());
+  EXPECT_EQ(after.projections(0).checksum(), checksum);
+  const Rebuilt third = Rebuild(*admin_);
+  ASSERT_TRUE(third.status.ok()) << third.status.error_message();
+  EXPECT_EQ(third.messages.back().checksum(), checksum);
+}
+
+}  // namespace
+}  // namespace trappe::admin
