@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "trappe/admin/v1/admin.pb.h"
 #include "trappe/cases/v1/service.pb.h"
 #include "trappe/host/host.h"
 #include "trappe/testing/status_matchers.h"
@@ -263,10 +264,72 @@ TEST_F(CliTest, AStoryFromMunicipalityToCaseHistory) {
   ASSERT_EQ(series.exit_code, 0) << series.err;
   EXPECT_EQ(std::count(series.out.begin(), series.out.end(), '\n'), 6) << series.out;
   EXPECT_THAT(series.out, HasSubstr("2026-02-09"));
+}
 
-  const Outcome rebuild = Trappe({"rebuild", "--tenant", "0657"});
-  EXPECT_EQ(rebuild.exit_code, 1);
-  EXPECT_THAT(rebuild.err, HasSubstr("not supported by this server"));
+TEST_F(CliTest, RebuildShowsProgressAndEndsWithTheChecksumsStatusShowed) {
+  const auto run = [this](std::vector<std::string> args) { return Trappe(std::move(args)); };
+  ASSERT_NO_FATAL_FAILURE(SetUpOrganisation(this, run));
+  const Outcome open = Trappe({"case", "open", "--tenant", "0657", "--cpr", "0101201234",
+                               "--given-name", "Sofie", "--family-name", "Jensen", "--team",
+                               "vest", "--caseworker", "anna", "--on", "2026-02-16"});
+  ASSERT_EQ(open.exit_code, 0) << open.err;
+
+  // Every service has applied everything (the services apply the log asynchronously).
+  admin::v1::GetProjectionStatusResponse status;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (true) {
+    const Outcome json = Trappe({"--json", "status"});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    status.Clear();
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.out, &status).ok()) << json.out;
+    const bool caught_up = std::all_of(
+        status.projections().begin(), status.projections().end(),
+        [](const auto& p) { return p.ready() && p.total_lag() == 0; });
+    if (caught_up) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << json.out;
+  }
+  ASSERT_EQ(status.projections_size(), 4);
+
+  const Outcome table = Trappe({"status"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("SKIPPED MALFORMED"));
+  for (const auto& p : status.projections()) {
+    EXPECT_EQ(p.checksum().size(), 64u);
+    EXPECT_THAT(table.out, HasSubstr(p.service()));
+    EXPECT_THAT(table.out, HasSubstr(p.checksum()));
+  }
+
+  const Outcome rebuild = Trappe({"rebuild"});
+  ASSERT_EQ(rebuild.exit_code, 0) << rebuild.err;
+  // Not a terminal: one plain progress line per report, the last one per service "done".
+  EXPECT_THAT(rebuild.err, Not(HasSubstr("\r")));
+  for (const auto& p : status.projections()) {
+    SCOPED_TRACE(p.service());
+    EXPECT_THAT(rebuild.err, HasSubstr(p.service() + " "));
+    EXPECT_THAT(rebuild.err, HasSubstr("events/s"));
+    // The rebuilt projection's checksum is the one live processing gave.
+    EXPECT_THAT(rebuild.out, HasSubstr(p.checksum()));
+  }
+  EXPECT_EQ(std::count(rebuild.err.begin(), rebuild.err.end(), '\n') >= 8, true) << rebuild.err;
+  EXPECT_THAT(rebuild.err, HasSubstr("done in"));
+  EXPECT_THAT(rebuild.out, HasSubstr("CHECKSUM"));
+
+  const Outcome one = Trappe({"--json", "rebuild", "--service", "workload"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const std::string workload_checksum =
+      std::find_if(status.projections().begin(), status.projections().end(),
+                   [](const auto& p) { return p.service() == "workload"; })
+          ->checksum();
+  EXPECT_THAT(one.out, HasSubstr("\"checksum\":\"" + workload_checksum + "\""));
+  EXPECT_THAT(one.out, HasSubstr("\"finished\":true"));
+
+  const Outcome after = Trappe({"status"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  for (const auto& p : status.projections()) EXPECT_THAT(after.out, HasSubstr(p.checksum()));
+
+  const Outcome unknown = Trappe({"status", "--service", "billing"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("trappe: INVALID_ARGUMENT: services[0]"));
 }
 
 TEST_F(CliTest, AServerErrorPrintsTheServersMessageAndExitsOne) {
