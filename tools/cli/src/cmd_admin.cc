@@ -74,8 +74,10 @@ class ProgressView {
          << Thousands(static_cast<uint64_t>(p.events_per_second())) << " events/s  ";
     if (p.finished()) {
       line << "done in " << Duration(p.elapsed_seconds());
-    } else {
+    } else if (p.events_per_second() > 0) {
       line << "ETA " << Duration(p.eta_seconds());
+    } else {
+      line << "ETA -";  // no rate yet
     }
     if (tty_) {
       // Pad over the remains of a longer previous line.
