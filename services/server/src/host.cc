@@ -15,6 +15,13 @@
 #include "trappe/common/log.h"
 #include "trappe/eventlog/open.h"
 
+#ifdef TRAPPE_HAVE_GENERATOR
+#include <atomic>
+#include <thread>
+
+#include "trappe/generator/demo.h"
+#endif
+
 #ifdef TRAPPE_HAVE_WORKLOAD
 #include "trappe/workload/module.h"
 #endif
@@ -207,6 +214,16 @@ Status Host::WaitUntilReady(std::chrono::steady_clock::time_point deadline) {
   return Status::Ok();
 }
 
+Result<bool> Host::LogIsEmpty() {
+  for (const std::string_view topic : {eventlog::kCaseEventsTopic, eventlog::kOrgEventsTopic}) {
+    TRAPPE_ASSIGN_OR_RETURN(const std::vector<int64_t> ends, log_->EndOffsets(topic));
+    for (const int64_t end : ends) {
+      if (end > 0) return false;
+    }
+  }
+  return true;
+}
+
 void Host::Stop() {
   if (server_) server_->Shutdown(std::chrono::seconds(5));
   {
@@ -256,6 +273,9 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv,
       ->envname("TRAPPE_MASTER_KEY_FILE");
   app.add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   app.add_option("--log-format", flags->log_format, "text or json")->capture_default_str();
+  app.add_flag("--demo", flags->demo,
+               "On a first start (empty log), load a demo municipality (0657 Herning: 1,000 "
+               "children over 10 years up to today) and print commands to try");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -263,6 +283,49 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv,
   }
   return std::nullopt;
 }
+
+#ifdef TRAPPE_HAVE_GENERATOR
+// --demo: on a first start, once the services are ready, loads the demo municipality through
+// the in-process channel, then prints commands to try. A later start loads nothing.
+static std::thread StartDemo(Host& host, const std::atomic<bool>& stopping) {
+  if (host.targets().size() != AvailableTargets().size() || AvailableTargets().size() != 4) {
+    log::Warn("demo.skipped", {{"reason", "the demo needs all four services in one process"}});
+    return {};
+  }
+  const Result<bool> empty = host.LogIsEmpty();
+  if (!empty.ok() || !*empty) {
+    std::cout << generator::DemoWelcome(host.address(), SystemClock::Instance().Today(), nullptr)
+              << std::flush;
+    return {};
+  }
+  return std::thread([&host, &stopping, channel = host.InProcessChannel()] {
+    while (!host.WaitUntilReady(std::chrono::steady_clock::now() + std::chrono::milliseconds(200))
+                .ok()) {
+      if (stopping.load()) return;
+    }
+    log::Info("demo.loading", {{"tenant", "0657"}, {"children", 1000}, {"years", 10}});
+    int reported = -1;
+    const auto progress = [&reported](const generator::Progress& p) {
+      const int tenth = p.children_total == 0 ? 10 : p.children_done * 10 / p.children_total;
+      if (tenth == reported) return;
+      reported = tenth;
+      log::Info("demo.progress", {{"children", p.children_done},
+                                  {"commands", p.commands_done},
+                                  {"of_commands", p.commands_total},
+                                  {"seconds", p.seconds}});
+    };
+    const Result<generator::DemoSummary> demo =
+        generator::LoadDemo(channel, SystemClock::Instance().Today(), progress, &stopping);
+    if (!demo.ok()) {
+      if (!stopping.load()) log::Error("demo.failed", {{"error", demo.status().ToString()}});
+      return;
+    }
+    log::Info("demo.loaded", {{"commands", demo->run.commands}, {"seconds", demo->run.seconds}});
+    std::cout << generator::DemoWelcome(host.address(), demo->options.end_date, &*demo)
+              << std::flush;
+  });
+}
+#endif
 
 int RunServer(int argc, char** argv, std::vector<std::string> default_targets) {
   server::BlockShutdownSignals();
@@ -291,9 +354,19 @@ int RunServer(int argc, char** argv, std::vector<std::string> default_targets) {
   std::cout << "Trappe is listening on " << (*host)->address() << " (services: " << hosted
             << "; data: " << std::filesystem::absolute(options.data_dir).string() << ")"
             << std::endl;
+#ifdef TRAPPE_HAVE_GENERATOR
+  std::atomic<bool> stopping{false};
+  std::thread demo = flags.demo ? StartDemo(**host, stopping) : std::thread();
+#endif
   const int sig = server::WaitForShutdownSignal();
   log::Info("host.stopping", {{"signal", sig}});
+#ifdef TRAPPE_HAVE_GENERATOR
+  stopping.store(true);  // the demo stops after the calls in flight
+  if (demo.joinable()) demo.join();
   (*host)->Stop();
+#else
+  (*host)->Stop();
+#endif
   return 0;
 }
 

@@ -268,7 +268,11 @@ TEST_F(GenerationTest, ASmallMunicipalityLoadsAndShowsLoadsDeadlinesAndTheStairc
 
 TEST_F(GenerationTest, RunningTheSamePlanAgainWritesNothingNew) {
   ASSERT_OK_AND_ASSIGN(const Plan plan, MakePlan(Options(5, 20, 2)));
+  ASSERT_OK_AND_ASSIGN(const bool empty_at_first, host_->LogIsEmpty());
+  EXPECT_TRUE(empty_at_first);  // what trappe-server --demo checks before loading
   ASSERT_OK_AND_ASSIGN(const RunResult first, RunPlan(plan, channel_));
+  ASSERT_OK_AND_ASSIGN(const bool empty_after, host_->LogIsEmpty());
+  EXPECT_FALSE(empty_after);
   const std::vector<int64_t> before = StopAndCountRecords();
   ASSERT_NO_FATAL_FAILURE(StartHost());
   ASSERT_OK_AND_ASSIGN(const RunResult again, RunPlan(plan, channel_));

@@ -1,7 +1,10 @@
 #include "trappe/generator/demo.h"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace trappe::generator {
 
@@ -39,9 +42,8 @@ Result<DemoSummary> LoadDemo(const std::shared_ptr<grpc::Channel>& channel, Civi
   return summary;
 }
 
-std::string DemoWelcome(const std::string& address, const DemoSummary* summary) {
+std::string DemoWelcome(const std::string& address, CivilDate today, const DemoSummary* summary) {
   std::ostringstream out;
-  const std::string team = summary != nullptr ? summary->team_id : "vest";
   if (summary != nullptr) {
     char rate[64];
     std::snprintf(rate, sizeof rate, "%.1f s, %.0f commands/s",
@@ -53,29 +55,43 @@ std::string DemoWelcome(const std::string& address, const DemoSummary* summary) 
         << summary->options.end_date.ToString() << " (" << summary->run.commands << " commands in "
         << rate << ").\n";
   } else {
-    out << "The demo municipality 0657 Herning was loaded on an earlier start.\n";
+    out << "The log is not empty, so no demo was loaded (--demo loads it on a first start only; "
+           "the demo municipality is 0657).\n";
   }
-  out << "Try the CLI (docs/cli.md):\n"
-      << "  export TRAPPE_SERVER=" << address << " TRAPPE_TENANT=0657\n"
-      << "  trappe deadlines --overdue                 # what is overdue in the municipality "
-         "today\n"
-      << "  trappe load --team " << team << "                      # who carries how much\n";
+  std::vector<std::pair<std::string, std::string>> lines = {
+      {"export TRAPPE_SERVER=" + address + " TRAPPE_TENANT=0657", ""},
+      {"trappe deadlines --overdue", "what is overdue in the municipality today"},
+      {"trappe load --team " + (summary != nullptr ? summary->team_id : std::string("vest")),
+       "who carries how much"},
+  };
   if (summary != nullptr && !summary->caseworker_id.empty()) {
-    out << "  trappe load --caseworker " << summary->caseworker_id
-        << "            # and why: each case's points\n"
-        << "  trappe deadlines --caseworker " << summary->caseworker_id << " --window 30\n";
+    lines.push_back(
+        {"trappe load --caseworker " + summary->caseworker_id, "and why: each case's points"});
+    lines.push_back({"trappe deadlines --caseworker " + summary->caseworker_id + " --window 30",
+                     "what falls due in the next 30 days"});
   }
-  out << "  trappe staircase                           # children on each step today\n"
-      << "  trappe noegletal --from "
-      << (summary != nullptr ? summary->options.end_date.AddYears(-1).ToString() : "2025-01-01")
-      << " --to " << (summary != nullptr ? summary->options.end_date.ToString() : "2025-12-31")
-      << "   # the staircase key figures of the last year\n";
+  lines.push_back({"trappe staircase", "children on each step today"});
+  lines.push_back({"trappe noegletal --from " + today.AddYears(-1).AddDays(1).ToString() +
+                       " --to " + today.ToString(),
+                   "the staircase key figures of the last year"});
   if (summary != nullptr && !summary->case_id.empty()) {
-    out << "  trappe deadlines --case " << summary->case_id << "   # a placed child, overdue\n"
-        << "  trappe staircase --case " << summary->case_id << "   # its way up and down\n"
-        << "  trappe case history " << summary->case_id << "\n";
+    lines.push_back(
+        {"trappe deadlines --case " + summary->case_id, "a placed child with overdue deadlines"});
+    lines.push_back(
+        {"trappe staircase --case " + summary->case_id, "its way up and down the staircase"});
+    lines.push_back({"trappe case history " + summary->case_id, "who did what, and when"});
   } else {
-    out << "  trappe case list --status open\n";
+    lines.push_back({"trappe case list --status open", "the open cases"});
+  }
+  size_t width = 0;
+  for (const auto& [command, comment] : lines) {
+    if (!comment.empty()) width = std::max(width, command.size());
+  }
+  out << "Try the CLI (docs/cli.md):\n";
+  for (const auto& [command, comment] : lines) {
+    out << "  " << command;
+    if (!comment.empty()) out << std::string(width - command.size() + 2, ' ') << "# " << comment;
+    out << "\n";
   }
   return out.str();
 }

@@ -55,6 +55,10 @@ class Host {
   const std::vector<std::string>& targets() const { return targets_; }
   // Blocks until every hosted service has caught up (or the deadline passes).
   [[nodiscard]] Status WaitUntilReady(std::chrono::steady_clock::time_point deadline);
+  // A channel to the hosted services that never leaves the process.
+  std::shared_ptr<grpc::Channel> InProcessChannel() { return server_->InProcessChannel(); }
+  // True when the event log holds no record at all (a first start).
+  [[nodiscard]] Result<bool> LogIsEmpty();
   void Stop();
 
  private:
@@ -76,6 +80,8 @@ struct ServerFlags {
   HostOptions host;
   std::string log_level = "info";
   std::string log_format = "text";
+  // On a first start (an empty log), load the demo municipality (docs/generator.md).
+  bool demo = false;
 };
 
 // Parses trappe-server's command line into `flags`, including `--config FILE` (TOML or

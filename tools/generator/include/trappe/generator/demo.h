@@ -36,8 +36,8 @@ struct DemoSummary {
                                            const std::atomic<bool>* cancel = nullptr);
 
 // What to print after loading: what was loaded, and `trappe` commands to try against
-// `address` that show deadlines, loads and the staircase. With no summary (the demo was
-// loaded on an earlier start) the commands name no case.
-std::string DemoWelcome(const std::string& address, const DemoSummary* summary);
+// `address` that show deadlines, loads and the staircase. With no summary (the log was not
+// empty, so nothing was loaded) the commands name no case or caseworker.
+std::string DemoWelcome(const std::string& address, CivilDate today, const DemoSummary* summary);
 
 }  // namespace trappe::generator
