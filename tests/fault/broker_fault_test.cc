@@ -160,17 +160,22 @@ class BrokerFaultTest : public ::testing::Test {
   std::map<std::string, Outcome> outcomes_;  // by request_id
 };
 
-TEST_F(BrokerFaultTest, FaultBrokerErrorsAndOutageKeepAcknowledgedCommandsExactlyOnceAndFailedOnesAbsent) {
+TEST_F(BrokerFaultTest,
+       FaultBrokerErrorsAndOutageKeepAcknowledgedCommandsExactlyOnceAndFailedOnesAbsent) {
   ASSERT_EQ(Register().code, grpc::StatusCode::OK) << outcomes_["register"].message;
   int n = 0;
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(CreateTeam(++n).acknowledged()) << outcomes_.rbegin()->second.message;
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(CreateTeam(++n).acknowledged()) << outcomes_.rbegin()->second.message;
 
   // Errors on Produce requests: retriable ones the idempotent producer retries, and
   // refusals that fail the command.
   const rd_kafka_resp_err_t errors[] = {
-      RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,     RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-      RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION,        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+      RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+      RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION,
+      RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
   };
   int refused = 0;
   for (int i = 0; i < 36; ++i) {

@@ -228,10 +228,19 @@ projection::BadRecordAction SchedulingProjection::OnBadRecord(
   log::Warn("scheduling.bad_record", {{"kind", projection::BadRecordKindName(kind)},
                                       {"topic", record.position.topic},
                                       {"offset", record.position.offset}});
-  // A payload this build does not know is no fact the deadline rules read; a record that
-  // cannot be decoded at all might be one, so the projection stops before it.
-  return kind == projection::BadRecordKind::kUnknownEvent ? projection::BadRecordAction::kSkip
-                                                          : projection::BadRecordAction::kStop;
+  // A payload this build does not know is no fact the deadline rules read. A record that
+  // cannot be decoded at all might be one, so the projection stops before it - unless its
+  // type header says it comes from outside the Trappe services whose events it reads.
+  if (kind == projection::BadRecordKind::kUnknownEvent) return projection::BadRecordAction::kSkip;
+  for (const eventlog::Header& header : record.headers) {
+    if (header.key != events::kEventTypeHeader || header.value.empty()) continue;
+    for (std::string_view ours : {"trappe.cases.", "trappe.placements.", "trappe.scheduling.",
+                                  "trappe.workload."}) {
+      if (header.value.starts_with(ours)) return projection::BadRecordAction::kStop;
+    }
+    return projection::BadRecordAction::kSkip;
+  }
+  return projection::BadRecordAction::kStop;
 }
 
 Status SchedulingProjection::Apply(const projection::Event& event,
