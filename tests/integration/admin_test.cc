@@ -1,16 +1,17 @@
 // The admin API (trappe.admin.v1.AdminService) over real gRPC: against the real host, all
 // services in one process or one service alone, and against the workload service in the
 // services' test harness where records can be written straight to the log.
-#include "trappe/admin/admin_service.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <thread>
 
+#include "trappe/admin/admin_service.h"
 #include "trappe/admin/v1/admin.grpc.pb.h"
 #include "trappe/cases/v1/service.grpc.pb.h"
 #include "trappe/common/status_grpc.h"
@@ -27,7 +28,6 @@
 namespace trappe::admin {
 namespace {
 
-using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::trappe::testing::ServiceHarness;
 namespace wl = ::trappe::workload::v1;
@@ -74,8 +74,7 @@ void WriteOrganisation(const std::shared_ptr<grpc::Channel>& channel) {
     caseworker.set_display_name(id);
     caseworker.set_team_id("vest");
     caseworker.set_fte_milli(1000);
-    *caseworker.mutable_start_date() =
-        service::ToProtoDate(CivilDate::Parse("2026-01-01").value());
+    *caseworker.mutable_start_date() = service::ToProtoDate(CivilDate::Parse("2026-01-01").value());
     wl::RegisterCaseworkerResponse done;
     ASSERT_TRUE(stub->RegisterCaseworker(Context().get(), caseworker, &done).ok());
   }

@@ -81,10 +81,9 @@ Result<std::vector<service::ServiceModule*>> AdminService::Select(
   for (int i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
     const std::string field = "services[" + std::to_string(i) + "]";
-    if (std::find(KnownServices().begin(), KnownServices().end(), name) ==
-        KnownServices().end()) {
-      return InvalidArgument(field, "unknown service '" + name + "' (one of: " +
-                                        JoinNames(KnownServices()) + ")");
+    if (std::find(KnownServices().begin(), KnownServices().end(), name) == KnownServices().end()) {
+      return InvalidArgument(
+          field, "unknown service '" + name + "' (one of: " + JoinNames(KnownServices()) + ")");
     }
     if (std::find(hosted.begin(), hosted.end(), name) == hosted.end()) {
       return NotFound(field + ": this process does not host the " + name +

@@ -55,11 +55,10 @@ class ProgressView {
   void Show(const av1::RebuildProjectionsResponse& p) {
     if (!current_.empty() && current_ != p.service()) EndLine();
     current_ = p.service();
-    const double fraction =
-        p.events_total() > 0
-            ? std::min(1.0, static_cast<double>(p.events_done()) /
-                                static_cast<double>(p.events_total()))
-            : (p.finished() ? 1.0 : 0.0);
+    const double fraction = p.events_total() > 0
+                                ? std::min(1.0, static_cast<double>(p.events_done()) /
+                                                    static_cast<double>(p.events_total()))
+                                : (p.finished() ? 1.0 : 0.0);
     std::ostringstream line;
     line << p.service();
     if (p.service().size() < 11) line << std::string(11 - p.service().size(), ' ');
@@ -179,9 +178,8 @@ void RunStatus(Cli& cli, const std::vector<std::string>& services) {
           if (!p.error().empty()) notes.push_back(p.service() + ": " + p.error());
           if (!p.lag_error().empty()) notes.push_back(p.service() + ": lag: " + p.lag_error());
           if (p.rebuild_in_progress() && p.has_rebuild()) {
-            notes.push_back(p.service() + ": rebuilding, " +
-                            Thousands(p.rebuild().events_done()) + "/" +
-                            Thousands(p.rebuild().events_total()) + " events, ETA " +
+            notes.push_back(p.service() + ": rebuilding, " + Thousands(p.rebuild().events_done()) +
+                            "/" + Thousands(p.rebuild().events_total()) + " events, ETA " +
                             Duration(p.rebuild().eta_seconds()));
           }
         }
@@ -208,9 +206,8 @@ void AddAdminCommands(CLI::App& app, Cli& cli) {
   rebuild->add_option("--service", o->rebuild_services,
                       std::string("Only this service: ") + kServices +
                           " (repeatable; default every service the server hosts)");
-  rebuild->callback([&cli, &app, o] {
-    RunRebuild(cli, o->rebuild_services, app.count("--timeout") > 0);
-  });
+  rebuild->callback(
+      [&cli, &app, o] { RunRebuild(cli, o->rebuild_services, app.count("--timeout") > 0); });
 
   auto* status = app.add_subcommand(
       "status",
