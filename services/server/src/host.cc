@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "trappe/admin/admin_service.h"
 #include "trappe/common/log.h"
 #include "trappe/eventlog/open.h"
 
@@ -195,6 +196,11 @@ Result<std::unique_ptr<Host>> Host::Start(HostOptions options, const Clock* cloc
     services.push_back((*module)->grpc_service());
     host->modules_.push_back(std::move(module).value());
   }
+  // The operators' API (projection status, rebuilds) for whatever this process hosts.
+  std::vector<service::ServiceModule*> hosted;
+  for (auto& module : host->modules_) hosted.push_back(module.get());
+  host->admin_ = std::make_unique<admin::AdminService>(std::move(hosted));
+  services.push_back(host->admin_.get());
 
   TRAPPE_ASSIGN_OR_RETURN(host->server_,
                           server::Server::Start({.listen_address = options.listen_address,

@@ -22,6 +22,10 @@
 #include "trappe/server/server.h"
 #include "trappe/service/module.h"
 
+namespace trappe::admin {
+class AdminService;
+}  // namespace trappe::admin
+
 namespace trappe::host {
 
 // The services this build can host, in start order.
@@ -73,6 +77,7 @@ class Host {
   std::unique_ptr<server::Server> server_;
   std::mutex channel_mu_;  // guards workload_channel_, made on first use by any handler
   std::shared_ptr<grpc::Channel> workload_channel_;
+  std::unique_ptr<admin::AdminService> admin_;  // serves the modules' projection status
 };
 
 // trappe-server's settings: flags, environment (TRAPPE_LOG, ...) or a config file.
