@@ -12,6 +12,8 @@
 #   --scheduling-port N    (TRAPPE_SCHEDULING_PORT; default 7483)
 #   --workload-port N      (TRAPPE_WORKLOAD_PORT; default 7484)
 #   --partitions N         partitions per topic (TRAPPE_PARTITIONS; default 4)
+#   --log-options OPTS     librdkafka properties for the services' kafka:// log URL, as
+#                          'name=value&name=value' (TRAPPE_LOG_OPTIONS; default none)
 #   --timeout SECONDS      how long start waits for each process, and stop for each to end
 #                          after SIGTERM before it kills it (TRAPPE_TIMEOUT; default 60)
 #
@@ -39,10 +41,11 @@ declare -A health_name=(
   [workload]=trappe.workload.v1.WorkloadService
 )
 partitions="${TRAPPE_PARTITIONS:-4}"
+log_options="${TRAPPE_LOG_OPTIONS:-}"
 timeout="${TRAPPE_TIMEOUT:-60}"
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -63,6 +66,7 @@ while (($#)); do
       shift 2
       ;;
     --partitions) partitions="${2:?--partitions needs a value}"; shift 2 ;;
+    --log-options) log_options="${2:?--log-options needs a value}"; shift 2 ;;
     --timeout) timeout="${2:?--timeout needs a value}"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     start | stop | status)
@@ -157,7 +161,7 @@ start_all() {
 
   for service in "${SERVICES[@]}"; do
     local args=(--target "$service" --listen "127.0.0.1:${port[$service]}"
-      --data-dir "$DATA/$service" --log "kafka://$bootstrap")
+      --data-dir "$DATA/$service" --log "kafka://$bootstrap${log_options:+?$log_options}")
     if [[ "$service" == cases ]]; then
       args+=(--workload-address "127.0.0.1:${port[workload]}" --master-key-file "$key")
     fi

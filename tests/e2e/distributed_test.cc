@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "servers.h"
@@ -89,8 +90,7 @@ TEST(DistributedE2E, FourServicesOnKafkaTellTheStoryAndKafkaHoldsEveryEventExact
 
   const StoryResult story = TellStory(cli, at);
   ASSERT_FALSE(::testing::Test::HasFailure());
-  ExpectTheStorysDeadlinesAndLoads(Answers(cli, at, story.case_id, story.last_writes),
-                                   story.case_id);
+  ExpectTheStorysDeadlinesAndLoads(Answers(cli, at, story.case_id, story.written), story.case_id);
 
   // Every event a service reported writing is in Kafka once: the positions kcat reads are
   // exactly the reported ones, and no event id occurs twice (a producer retry that wrote
@@ -100,6 +100,7 @@ TEST(DistributedE2E, FourServicesOnKafkaTellTheStoryAndKafkaHoldsEveryEventExact
   std::set<std::string> seen_positions;
   std::set<std::string> event_ids;
   size_t records = 0;
+  std::map<std::string, size_t> per_topic;
   for (const std::string topic : {"trappe.org-events.v1", "trappe.case-events.v1"}) {
     ASSERT_OK_AND_ASSIGN(
         const std::vector<KafkaRecord> read,
@@ -113,11 +114,30 @@ TEST(DistributedE2E, FourServicesOnKafkaTellTheStoryAndKafkaHoldsEveryEventExact
       event_ids.insert(envelope.event_id());
       seen_positions.insert(record.position);
       ++records;
+      ++per_topic[topic];
     }
   }
   EXPECT_EQ(records, story.written.size());
+  // Four org events (municipality, team, two caseworkers); eight case events (opened,
+  // primary assigned, grade assessed, co-worker assigned, placement, two follow-ups, plan).
+  EXPECT_EQ(per_topic["trappe.org-events.v1"], 4u);
+  EXPECT_EQ(per_topic["trappe.case-events.v1"], 8u);
   EXPECT_EQ(event_ids.size(), records) << "an event id occurs more than once";
   EXPECT_EQ(seen_positions, reported);
+
+  // Each service says it applied every record of the topics it reads, once, and skipped none.
+  for (const auto& [address, expected] : std::vector<std::pair<std::string, size_t>>{
+           {workload.address, records},
+           {cases.address, per_topic["trappe.case-events.v1"]},
+           {placements.address, records},
+           {scheduling.address, records}}) {
+    const testing::RunResult status = cli.MustRun(address, {"status"});
+    const std::vector<std::string> rows = TableRows(status.out);
+    ASSERT_EQ(rows.size(), 1u) << status.out;
+    EXPECT_THAT(rows[0], ::testing::MatchesRegex("[a-z]+[|]yes[|]" + std::to_string(expected) +
+                                                 "[|]0[|]0[|][0-9a-f]+"))
+        << status.out;
+  }
 
   for (RunningServer* service : {&scheduling, &placements, &cases, &workload}) {
     ASSERT_OK_AND_ASSIGN(const testing::ExitStatus stopped, service->process->Terminate(kPatience));

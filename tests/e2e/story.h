@@ -54,9 +54,8 @@ std::vector<std::string> TableRows(const std::string& table);
 struct StoryResult {
   std::string case_id;
   // Every position every command of the story printed: the events the services wrote.
+  // Queries that pass them all as --min-position see the whole story.
   std::vector<std::string> written;
-  // The positions the queries of Answers must wait for (read-your-writes).
-  std::vector<std::string> last_writes;
 };
 
 // Tells the story; each command goes to the service that owns it, and each command that
