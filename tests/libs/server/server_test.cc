@@ -7,8 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "echo_service.h"
@@ -117,6 +120,66 @@ TEST(ServerStartTest, APortInUseIsUnavailable) {
   ASSERT_OK_AND_ASSIGN(auto first, Server::Start({.listen_address = "127.0.0.1:0"}));
   EXPECT_STATUS(Server::Start({.listen_address = first->address()}), StatusCode::kUnavailable,
                 first->address());
+}
+
+TEST(ServerStartTest, RejectsInvalidPollerCounts) {
+  EXPECT_STATUS(Server::Start({.listen_address = "127.0.0.1:0", .min_pollers = 0}),
+                StatusCode::kInvalidArgument, "min_pollers");
+  EXPECT_STATUS(
+      Server::Start({.listen_address = "127.0.0.1:0", .min_pollers = 4, .max_pollers = 2}),
+      StatusCode::kInvalidArgument, "min_pollers");
+}
+
+// Each call blocks until `expected` calls are in the handler at once (or a deadline passes):
+// like commands that wait for their events to be applied.
+class BarrierEcho final : public trappe::testing::Echo::Service {
+ public:
+  explicit BarrierEcho(int expected) : expected_(expected) {}
+
+  grpc::Status Say(grpc::ServerContext*, const trappe::testing::EchoRequest* request,
+                   trappe::testing::EchoResponse* response) override {
+    std::unique_lock lock(mu_);
+    ++arrived_;
+    cv_.notify_all();
+    if (!cv_.wait_for(lock, std::chrono::seconds(20), [&] { return arrived_ >= expected_; })) {
+      return {grpc::StatusCode::DEADLINE_EXCEEDED, "the other calls did not arrive"};
+    }
+    response->set_text(request->text());
+    return grpc::Status::OK;
+  }
+
+ private:
+  const int expected_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int arrived_ = 0;
+};
+
+TEST(ServerThreadsTest, ServesMoreBlockingCallsAtOnceThanItKeepsThreadsFor) {
+  constexpr int kCalls = 12;
+  BarrierEcho barrier(kCalls);
+  ASSERT_OK_AND_ASSIGN(auto server, Server::Start({.listen_address = "127.0.0.1:0",
+                                                   .services = {&barrier},
+                                                   .min_pollers = 1,
+                                                   .max_pollers = 3}));
+  std::vector<grpc::Status> results(kCalls);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      trappe::testing::Echo::Stub stub(Dial(server->address()));
+      grpc::ClientContext context;
+      context.set_deadline(In(std::chrono::seconds(30)));
+      trappe::testing::EchoRequest request;
+      request.set_text("call " + std::to_string(i));
+      trappe::testing::EchoResponse response;
+      results[static_cast<size_t>(i)] = stub.Say(&context, request, &response);
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_TRUE(results[static_cast<size_t>(i)].ok())
+        << "call " << i << ": " << results[static_cast<size_t>(i)].error_message();
+  }
 }
 
 // Starts the probe server as a process, then stops it with SIGTERM: it must shut down

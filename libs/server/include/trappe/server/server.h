@@ -25,6 +25,13 @@ struct ServerOptions {
   std::vector<grpc::Service*> services;
   // Largest request or response accepted, in bytes.
   int max_message_bytes = 16 * 1024 * 1024;
+  // Threads of the synchronous server waiting for calls. With gRPC's defaults (at most 2
+  // waiting) every call beyond the second in flight starts a thread that ends when the
+  // call returns; commands block until their events are applied, so many are in flight at
+  // once. Up to `max_pollers` threads stay between calls instead (an idle one costs only
+  // its stack); calls beyond that many in flight still get a thread of their own.
+  int min_pollers = 2;
+  int max_pollers = 64;
 };
 
 class Server {
