@@ -1,5 +1,6 @@
 #include "trappe/server/server.h"
 
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
@@ -33,6 +34,10 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   // Both are process-wide switches that must be set before a server is built.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // gRPC's mutexes (absl::Mutex) otherwise keep a global lock-order graph when the
+  // library was built with assertions: a graph lookup on every lock, measured at about 3%
+  // of a command's CPU. It diagnoses gRPC's own lock ordering, not Trappe's.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
