@@ -121,18 +121,10 @@ Status CasesProjection::Apply(const projection::Event& event,
 projection::BadRecordAction CasesProjection::OnBadRecord(
     projection::BadRecordKind kind, const eventlog::StoredRecord& record) const {
   // Another service's new event type only misses from a case's history; an event of our
-  // own we cannot read would make every case view wrong, so we stop on it (and on a
-  // record whose type we cannot tell).
-  for (const eventlog::Header& header : record.headers) {
-    if (header.key == events::kEventTypeHeader && !header.value.empty() &&
-        header.value.rfind("trappe.cases.", 0) != 0) {
-      log::Warn("cases.projection.skipped_record", {{"kind", projection::BadRecordKindName(kind)},
-                                                    {"event_type", header.value},
-                                                    {"offset", record.position.offset}});
-      return projection::BadRecordAction::kSkip;
-    }
-  }
-  return projection::BadRecordAction::kStop;
+  // own we cannot read would make every case view wrong.
+  return projection::DecideByEventType(Name(), kind, record, [](std::string_view type) {
+    return type.starts_with("trappe.cases.");
+  });
 }
 
 }  // namespace trappe::cases

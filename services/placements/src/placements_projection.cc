@@ -231,15 +231,8 @@ Status PlacementsProjection::Apply(const projection::Event& event, ApplyContext&
 }
 
 projection::BadRecordAction PlacementsProjection::OnBadRecord(
-    projection::BadRecordKind /*kind*/, const eventlog::StoredRecord& record) const {
-  for (const eventlog::Header& header : record.headers) {
-    if (header.key == events::kEventTypeHeader) {
-      return IsNeededType(header.value) ? projection::BadRecordAction::kStop
-                                        : projection::BadRecordAction::kSkip;
-    }
-  }
-  // Without a type we cannot tell whether it was ours: stop rather than guess.
-  return projection::BadRecordAction::kStop;
+    projection::BadRecordKind kind, const eventlog::StoredRecord& record) const {
+  return projection::DecideByEventType(Name(), kind, record, IsNeededType);
 }
 
 Result<std::optional<store::CaseRecord>> LoadCase(const projection::ReadView& view,

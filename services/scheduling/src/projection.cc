@@ -225,22 +225,18 @@ std::vector<std::string> SchedulingProjection::ColumnFamilies() const {
 
 projection::BadRecordAction SchedulingProjection::OnBadRecord(
     projection::BadRecordKind kind, const eventlog::StoredRecord& record) const {
-  log::Warn("scheduling.bad_record", {{"kind", projection::BadRecordKindName(kind)},
-                                      {"topic", record.position.topic},
-                                      {"offset", record.position.offset}});
-  // A payload this build does not know is no fact the deadline rules read. A record that
-  // cannot be decoded at all might be one, so the projection stops before it - unless its
-  // type header says it comes from outside the Trappe services whose events it reads.
-  if (kind == projection::BadRecordKind::kUnknownEvent) return projection::BadRecordAction::kSkip;
-  for (const eventlog::Header& header : record.headers) {
-    if (header.key != events::kEventTypeHeader || header.value.empty()) continue;
+  // The deadline rules read facts of every Trappe service, and only the payloads this build
+  // knows: a newer writer's event type is no fact they could read, a record of another
+  // system none of theirs. An undecodable record of a Trappe type stops the projection.
+  const bool unknown_payload = kind == projection::BadRecordKind::kUnknownEvent;
+  return projection::DecideByEventType(Name(), kind, record, [&](std::string_view type) {
+    if (unknown_payload) return false;
     for (std::string_view ours : {"trappe.cases.", "trappe.placements.", "trappe.scheduling.",
                                   "trappe.workload."}) {
-      if (header.value.starts_with(ours)) return projection::BadRecordAction::kStop;
+      if (type.starts_with(ours)) return true;
     }
-    return projection::BadRecordAction::kSkip;
-  }
-  return projection::BadRecordAction::kStop;
+    return false;
+  });
 }
 
 Status SchedulingProjection::Apply(const projection::Event& event,

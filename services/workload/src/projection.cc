@@ -172,18 +172,7 @@ Status WorkloadProjection::Apply(const projection::Event& event,
 
 projection::BadRecordAction WorkloadProjection::OnBadRecord(
     projection::BadRecordKind kind, const eventlog::StoredRecord& record) const {
-  std::string_view type;
-  for (const auto& h : record.headers) {
-    if (h.key == "trappe-event-type") type = h.value;
-  }
-  // Without a type we cannot tell whether the record mattered: stop rather than guess.
-  const bool stop = type.empty() || IsNeededType(type);
-  log::Warn("workload.bad_record", {{"kind", std::string(projection::BadRecordKindName(kind))},
-                                    {"type", std::string(type)},
-                                    {"topic", record.position.topic},
-                                    {"offset", std::to_string(record.position.offset)},
-                                    {"action", stop ? "stop" : "skip"}});
-  return stop ? projection::BadRecordAction::kStop : projection::BadRecordAction::kSkip;
+  return projection::DecideByEventType(Name(), kind, record, IsNeededType);
 }
 
 std::string MunicipalityKey(std::string_view t) { return Join(t, {"municipality"}); }

@@ -40,6 +40,18 @@ enum class BadRecordAction {
   kStop,  // the projection stops before it with an error the operator sees
 };
 
+// The policy the Trappe services share for a record the engine cannot hand to Apply. It
+// reads the record's event-type header, which every Trappe writer sets:
+//  - a type that `needed` accepts: stop (skipping it would be a silent wrong answer);
+//  - any other type: skip (another service's newer event, another system's record);
+//  - no type at all: an undecodable record is no Trappe event (something put on the topic by
+//    hand or by a foreign producer), so skip it; an envelope of an unknown kind without a
+//    type cannot be judged, so stop.
+// Every decision is logged with the record's position.
+BadRecordAction DecideByEventType(std::string_view projection_name, BadRecordKind kind,
+                                  const eventlog::StoredRecord& record,
+                                  const std::function<bool(std::string_view type)>& needed);
+
 // One record of the log, decoded.
 struct Event {
   const eventlog::StoredRecord& record;
