@@ -373,5 +373,57 @@ TEST_F(AdminHarnessTest, ASecondRebuildMeanwhileIsRefusedAndACancelledOneBreaksN
   EXPECT_EQ(third.messages.back().checksum(), checksum);
 }
 
+TEST_F(AdminHarnessTest, ShuttingDownStopsARunningRebuildAtOnceAndRefusesNewOnes) {
+  // The rebuild waits at its first report until the test lets it go on.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool held = false;
+  bool release = false;
+  AdminOptions options;
+  options.on_rebuild_progress = [&](const std::string&, const projection::RebuildProgress&) {
+    std::unique_lock lock(mu);
+    if (held) return;
+    held = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(harness_.channel()));
+  ASSERT_OK_AND_ASSIGN(const auto before, WaitForStatus(*admin_, CaughtUp));
+  const std::string checksum = before.projections(0).checksum();
+
+  auto context = Context();
+  auto running = admin_->RebuildProjections(context.get(), v1::RebuildProjectionsRequest());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_until(lock, InAMinute(), [&] { return held; }));
+  }
+  // The host calls this first when it stops; the client has not cancelled anything.
+  admin_service_->Shutdown();
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  v1::RebuildProjectionsResponse message;
+  bool finished = false;
+  while (running->Read(&message)) finished = finished || message.finished();
+  const grpc::Status ended = running->Finish();
+  // The engine looks at the cancellation after the first batch (the first report comes
+  // before any), so the rebuild stops there: the server says why, and the current store stays.
+  EXPECT_FALSE(finished);
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  EXPECT_THAT(ended.error_message(), HasSubstr("shutting down"));
+  ASSERT_OK_AND_ASSIGN(const auto after, WaitForStatus(*admin_, [](const auto& p) {
+                         return !p.rebuild_in_progress();
+                       }));
+  EXPECT_TRUE(after.projections(0).ready());
+  EXPECT_EQ(after.projections(0).checksum(), checksum);
+
+  const Rebuilt refused = Rebuild(*admin_);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.status.error_message(), HasSubstr("shutting down"));
+}
+
 }  // namespace
 }  // namespace trappe::admin

@@ -169,6 +169,7 @@ grpc::Status AdminService::RebuildProjections(
     grpc::ServerWriter<v1::RebuildProjectionsResponse>* writer) {
   Result<std::vector<service::ServiceModule*>> selected = Select(request->services());
   if (!selected.ok()) return ToGrpcStatus(selected.status());
+  if (shutting_down_.load()) return {grpc::StatusCode::UNAVAILABLE, "the server is shutting down"};
   if (Status claimed = Claim(*selected); !claimed.ok()) return ToGrpcStatus(claimed);
   struct Releaser {
     AdminService* admin;
@@ -178,12 +179,17 @@ grpc::Status AdminService::RebuildProjections(
 
   for (service::ServiceModule* module : *selected) {
     if (context->IsCancelled()) return {grpc::StatusCode::CANCELLED, "the client cancelled"};
+    if (shutting_down_.load()) {
+      return {grpc::StatusCode::UNAVAILABLE, "the server is shutting down"};
+    }
     if (Status rebuilt = RebuildOne(context, *module, writer); !rebuilt.ok()) {
       return ToGrpcStatus(rebuilt);
     }
   }
   return grpc::Status::OK;
 }
+
+void AdminService::Shutdown() { shutting_down_.store(true); }
 
 Status AdminService::RebuildOne(grpc::ServerContext* context, service::ServiceModule& module,
                                 grpc::ServerWriter<v1::RebuildProjectionsResponse>* writer) {
@@ -199,8 +205,16 @@ Status AdminService::RebuildOne(grpc::ServerContext* context, service::ServiceMo
     if (report.finished || client_gone) return;
     if (!writer->Write(ProgressMessage(name, report, started))) client_gone = true;
   };
-  const auto cancelled = [&] { return client_gone || context->IsCancelled(); };
-  TRAPPE_RETURN_IF_ERROR(module.engine().Rebuild(progress, cancelled));
+  const auto cancelled = [&] {
+    return client_gone || shutting_down_.load() || context->IsCancelled();
+  };
+  if (Status rebuilt = module.engine().Rebuild(progress, cancelled); !rebuilt.ok()) {
+    if (shutting_down_.load()) {
+      return Unavailable("the server is shutting down; the rebuild of " + name +
+                         " stopped and its current projection stays");
+    }
+    return rebuilt;
+  }
 
   v1::RebuildProjectionsResponse done = ProgressMessage(name, last, started);
   done.set_finished(true);

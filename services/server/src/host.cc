@@ -231,6 +231,7 @@ Result<bool> Host::LogIsEmpty() {
 }
 
 void Host::Stop() {
+  if (admin_) admin_->Shutdown();  // a running rebuild must not hold the shutdown
   if (server_) server_->Shutdown(std::chrono::seconds(5));
   {
     std::lock_guard lock(channel_mu_);

@@ -8,6 +8,7 @@
 // running rebuild after its current batch, and the current store stays in place.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -44,6 +45,11 @@ class AdminService final : public v1::AdminService::Service {
       grpc::ServerContext* context, const v1::RebuildProjectionsRequest* request,
       grpc::ServerWriter<v1::RebuildProjectionsResponse>* writer) override;
 
+  // Cancels the running rebuilds (each stops after its current batch; the current stores
+  // stay) and refuses new ones with UNAVAILABLE: call before shutting the server down, so
+  // that a rebuild does not hold the shutdown for the server's whole grace period.
+  void Shutdown();
+
   // The status of one module's projection (also for in-process callers).
   v1::ProjectionStatus StatusOf(service::ServiceModule& module) const;
 
@@ -64,6 +70,7 @@ class AdminService final : public v1::AdminService::Service {
   const AdminOptions options_;
   mutable std::mutex mu_;
   std::set<std::string> rebuilding_;  // guarded by mu_
+  std::atomic<bool> shutting_down_{false};
 };
 
 }  // namespace trappe::admin
