@@ -496,8 +496,7 @@ Status CasesModule::OpenCase(const v1::OpenCaseRequest& r, v1::OpenCaseResponse*
         }
         if (child_id.empty()) {
           child_id = context_.ids->NewId();
-          key_id = context_.ids->NewId();
-          TRAPPE_RETURN_IF_ERROR(vault_->CreateKey(r.tenant(), key_id));
+          TRAPPE_ASSIGN_OR_RETURN(key_id, vault_->TakeNewKey(r.tenant()));
         }
         TRAPPE_ASSIGN_OR_RETURN(v1::EncryptedPersonalData sealed,
                                 vault_->Seal(r.tenant(), child_id, key_id, personal));

@@ -2,9 +2,12 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 #include <sodium.h>
 
 #include <mutex>
+
+#include "trappe/common/ids.h"
 
 namespace trappe::cases {
 namespace {
@@ -86,7 +89,8 @@ std::string PersonalDataVault::BlindIndex(std::string_view tenant, std::string_v
   return mac;
 }
 
-Status PersonalDataVault::CreateKey(std::string_view tenant, std::string_view key_id) {
+std::string PersonalDataVault::NewWrappedKey(std::string_view tenant,
+                                             std::string_view key_id) const {
   std::string data_key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, '\0');
   crypto_aead_xchacha20poly1305_ietf_keygen(Bytes(data_key));
   const std::string ad = "key/" + StoreKey(tenant, key_id);
@@ -99,9 +103,29 @@ Status PersonalDataVault::CreateKey(std::string_view tenant, std::string_view ke
       Bytes(wrapped) + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &length, Bytes(data_key),
       data_key.size(), Bytes(ad), ad.size(), nullptr, Bytes(wrapped), Bytes(wrapping_key_));
   sodium_memzero(data_key.data(), data_key.size());
-  rocksdb::WriteOptions write;
-  write.sync = true;  // a key lost after its data was logged would lose the data
-  return FromRocks(db_->Put(write, StoreKey(tenant, key_id), wrapped), "put");
+  return wrapped;
+}
+
+Result<std::string> PersonalDataVault::TakeNewKey(std::string_view tenant) {
+  std::lock_guard lock(fresh_mu_);
+  std::vector<std::string>& fresh = fresh_[std::string(tenant)];
+  if (fresh.empty()) {
+    std::vector<std::string> ids;
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < kKeyBatch; ++i) {
+      std::string key_id = NewUuid();
+      std::string wrapped = NewWrappedKey(tenant, key_id);
+      TRAPPE_RETURN_IF_ERROR(FromRocks(batch.Put(StoreKey(tenant, key_id), wrapped), "batch"));
+      ids.push_back(std::move(key_id));
+    }
+    rocksdb::WriteOptions write;
+    write.sync = true;  // a key lost after its data was logged would lose the data
+    TRAPPE_RETURN_IF_ERROR(FromRocks(db_->Write(write, &batch), "put"));
+    fresh = std::move(ids);
+  }
+  std::string key_id = std::move(fresh.back());
+  fresh.pop_back();
+  return key_id;
 }
 
 Result<bool> PersonalDataVault::HasKey(std::string_view tenant, std::string_view key_id) const {

@@ -12,10 +12,12 @@
 //   from the master key, so one configured secret suffices.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "trappe/cases/v1/types.pb.h"
 #include "trappe/common/status.h"
@@ -38,8 +40,12 @@ class PersonalDataVault {
   // The 32-byte blind index of a normalised (10-digit) CPR number in `tenant`.
   std::string BlindIndex(std::string_view tenant, std::string_view cpr10) const;
 
-  // Creates and durably stores a fresh data key under `key_id`.
-  [[nodiscard]] Status CreateKey(std::string_view tenant, std::string_view key_id);
+  // The id of a fresh data key of `tenant`, durably stored before this returns, used by
+  // no one else. Keys are made kKeyBatch at a time in one synced write, so a new child
+  // costs a key store fsync only once per batch; a restart leaves the unused keys of a
+  // batch behind (random keys that seal nothing).
+  [[nodiscard]] Result<std::string> TakeNewKey(std::string_view tenant);
+  static constexpr size_t kKeyBatch = 32;
   // True if the key exists (not erased).
   [[nodiscard]] Result<bool> HasKey(std::string_view tenant, std::string_view key_id) const;
 
@@ -58,11 +64,16 @@ class PersonalDataVault {
   PersonalDataVault(std::unique_ptr<rocksdb::DB> db, std::string blind_index_key,
                     std::string wrapping_key);
   Result<std::string> DataKey(std::string_view tenant, std::string_view key_id) const;
+  // A fresh data key for `key_id`, wrapped for storage.
+  std::string NewWrappedKey(std::string_view tenant, std::string_view key_id) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   const std::string blind_index_key_;
   const std::string wrapping_key_;
   std::mutex erase_mu_;
+  std::mutex fresh_mu_;
+  // Per tenant: ids of stored keys not handed out yet. Guarded by fresh_mu_.
+  std::map<std::string, std::vector<std::string>> fresh_;
 };
 
 }  // namespace trappe::cases

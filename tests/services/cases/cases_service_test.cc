@@ -3,9 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "cases_client.h"
 #include "trappe/projection/engine.h"
@@ -572,6 +574,35 @@ TEST_F(CasesServiceTest, AnErasureInterruptedBeforeTheKeyWasDeletedIsCompletedOn
   harness_.Stop();
   EXPECT_EQ(KeyStoreDataBytes(harness_.dir().path() / "module-0" / "keys").find(key_id),
             std::string::npos);
+}
+
+TEST_F(CasesServiceTest, EveryNewChildGetsItsOwnKeyAndItsDataReadsBackAfterARestart) {
+  // More children than the key store makes keys for in one write.
+  constexpr int kChildren = 40;
+  std::vector<std::string> cases;
+  std::vector<std::string> cprs;
+  std::set<std::string> key_ids;
+  for (int i = 0; i < kChildren; ++i) {
+    char cpr[11];
+    std::snprintf(cpr, sizeof cpr, "%02d0203%04d", 1 + i % 28, 1000 + i);
+    cprs.emplace_back(cpr);
+    cases.push_back(OpenCase("open-" + std::to_string(i), cprs.back()));
+    v1::GetCaseHistoryRequest request;
+    request.set_tenant(kTenant);
+    request.set_case_id(cases.back());
+    request.set_include_envelopes(true);
+    ASSERT_OK_AND_ASSIGN(const v1::GetCaseHistoryResponse history,
+                         client_->GetCaseHistory(request));
+    key_ids.insert(history.entries(0).envelope().case_opened().personal_data().key_id());
+  }
+  EXPECT_EQ(key_ids.size(), static_cast<size_t>(kChildren));
+
+  ASSERT_OK(harness_.Restart());
+  client_ = std::make_unique<CasesClient>(harness_.channel());
+  for (int i = 0; i < kChildren; ++i) {
+    ASSERT_OK_AND_ASSIGN(const v1::Case c, client_->Case(cases[static_cast<size_t>(i)]));
+    EXPECT_EQ(c.personal_data().data().cpr_number(), cprs[static_cast<size_t>(i)]);
+  }
 }
 
 TEST_F(CasesServiceTest, TheCaseAsOfADateFoldsTheEventsEffectiveByThen) {
