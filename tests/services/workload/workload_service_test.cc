@@ -190,7 +190,8 @@ TEST_F(WorkloadServiceTest, AMixOfGradesAndModifiersGivesHandComputedLoadsOnSeve
   ASSERT_EQ(anna.cases(0).modifiers_size(), 1);
   EXPECT_EQ(anna.cases(0).modifiers(0).kind(), v1::WEIGHT_MODIFIER_KIND_INVESTIGATION_RUNNING);
   EXPECT_EQ(anna.cases(0).modifiers(0).points(), 2);
-  EXPECT_FALSE(anna.cases(0).modifiers(0).reason().empty());
+  // The reason names the condition; the points are in their own field, not repeated in it.
+  EXPECT_EQ(anna.cases(0).modifiers(0).reason(), "investigation bfu-1 running since 2024-02-01");
   EXPECT_EQ(anna.cases(0).case_points(), 12);
   EXPECT_EQ(anna.cases(0).share_bp(), 10000);
 
@@ -203,7 +204,12 @@ TEST_F(WorkloadServiceTest, AMixOfGradesAndModifiersGivesHandComputedLoadsOnSeve
   EXPECT_EQ(anna.cases(1).case_id(), "c3");
   EXPECT_FALSE(anna.cases(1).grade_assessed());
   EXPECT_EQ(anna.cases(1).grade(), cases::v1::CASE_GRADE_COMPLEX);  // unassessed counts as COMPLEX
-  EXPECT_EQ(anna.cases(1).modifiers_size(), 2);
+  ASSERT_EQ(anna.cases(1).modifiers_size(), 2);
+  EXPECT_EQ(anna.cases(1).modifiers(0).kind(), v1::WEIGHT_MODIFIER_KIND_EARLY_PLACEMENT);
+  EXPECT_EQ(anna.cases(1).modifiers(0).reason(),
+            "placement p-3 in its first 12 months (since 2024-05-01, until 2025-05-01)");
+  EXPECT_EQ(anna.cases(1).modifiers(1).points(), 2);
+  EXPECT_EQ(anna.cases(1).modifiers(1).reason(), "placement p-3 without consent (par. 47)");
 
   // 2024-07-01: the investigation is over: c1 10 + c2 6 + c3 10.
   ASSERT_OK_AND_ASSIGN(anna, Load("anna", D("2024-07-01")));
