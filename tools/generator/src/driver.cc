@@ -355,6 +355,9 @@ class Run {
 Result<RunResult> RunPlan(const Plan& plan, const std::shared_ptr<grpc::Channel>& channel,
                           const DriverOptions& options) {
   if (!channel) return InvalidArgument("channel", "is required");
+  // A plan that names a reference before binding it would stop half-way, after writing
+  // the children before; refuse it before the first write.
+  TRAPPE_RETURN_IF_ERROR(CheckReferences(plan));
   return Run(plan, channel, options).Execute();
 }
 

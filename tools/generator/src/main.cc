@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
     std::cerr << "trappe-generate: " << plan.status().ToString() << "\n";
     return 1;
   }
+  if (const trappe::Status checked = trappe::generator::CheckReferences(*plan); !checked.ok()) {
+    std::cerr << "trappe-generate: " << checked.ToString() << "\n";
+    return 1;
+  }
   const double plan_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - plan_started).count();
   if (!json) {

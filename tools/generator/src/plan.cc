@@ -421,7 +421,10 @@ class StoryWriter {
     const PlacementShare* drawn = nullptr;
     for (int count = 0;; ++count) {
       if (t > end_) return;
-      if (t >= Adult()) {
+      // Nothing starts on the child's last day before 18 (or later): such an intervention
+      // would end, aged out, the day it started, and its EndIntervention, which sorts
+      // before the same day's StartIntervention, would name it before it exists.
+      if (t >= Adult().AddDays(-1)) {
         Close(t, cv1::CLOSURE_REASON_AGED_OUT);
         return;
       }
@@ -1381,6 +1384,59 @@ std::string_view RpcName(const Request& request) {
 
 const std::string& RequestIdOf(const Request& request) {
   return std::visit([](const auto& r) -> const std::string& { return r.request_id(); }, request);
+}
+
+std::vector<std::string> ReferencesOf(const Request& request) {
+  std::vector<std::string> out;
+  const auto add = [&](const std::string& id) {
+    if (!id.empty() && id[0] == '@') out.push_back(id);
+  };
+  std::visit(
+      [&](const auto& r) {
+        using R = std::decay_t<decltype(r)>;
+        if constexpr (requires { r.case_id(); }) add(r.case_id());
+        if constexpr (requires { r.report_id(); }) add(r.report_id());
+        if constexpr (requires { r.investigation_id(); }) add(r.investigation_id());
+        if constexpr (requires { r.intervention_id(); }) add(r.intervention_id());
+        if constexpr (std::is_same_v<R, pv1::ApproveChildPlanRequest>) {
+          for (const std::string& id : r.intervention_ids()) add(id);
+        }
+      },
+      request);
+  return out;
+}
+
+Status CheckReferences(const Plan& plan) {
+  const auto where = [](const std::string& stream, size_t i, const Command& command) {
+    return stream + ", command " + std::to_string(i + 1) + " (" +
+           std::string(RpcName(command.request)) + ", effective " + command.effective.ToString() +
+           ")";
+  };
+  for (size_t i = 0; i < plan.organisation.size(); ++i) {
+    const Command& command = plan.organisation[i];
+    const std::vector<std::string> refs = ReferencesOf(command.request);
+    if (!refs.empty()) {
+      return Internal(where("the organisation", i, command) + " names " + refs.front() +
+                      ", which no command of the organisation binds");
+    }
+  }
+  for (const ChildPlan& child : plan.children) {
+    std::set<std::string, std::less<>> bound;
+    const std::string stream = "child " + std::to_string(child.index);
+    for (size_t i = 0; i < child.commands.size(); ++i) {
+      const Command& command = child.commands[i];
+      for (const std::string& ref : ReferencesOf(command.request)) {
+        if (bound.count(ref) == 0) {
+          return Internal(where(stream, i, command) + ": the plan names " + ref +
+                          " before a command bound it");
+        }
+      }
+      if (!command.binds.empty() && !bound.insert(command.binds).second) {
+        return Internal(where(stream, i, command) + " binds " + command.binds + " again");
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 std::string PlanDigest(const Plan& plan) {

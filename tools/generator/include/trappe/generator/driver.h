@@ -49,9 +49,11 @@ struct RunResult {
   std::map<int, std::string> case_ids;
 };
 
-// The first refusal stops the run: the error names the child, the command's position, its
-// RPC, request id and effective date, and carries the server's code and message.
-// UNAVAILABLE and DEADLINE_EXCEEDED are retried a few times with the same request id.
+// A plan that names a reference before a command of its stream binds it (CheckReferences)
+// is refused with INTERNAL before anything is sent. The first refusal stops the run: the error
+// names the child, the command's position, its RPC, request id and effective date, and carries the
+// server's code and message. UNAVAILABLE and DEADLINE_EXCEEDED are retried a few times with the
+// same request id.
 [[nodiscard]] Result<RunResult> RunPlan(const Plan& plan,
                                         const std::shared_ptr<grpc::Channel>& channel,
                                         const DriverOptions& options = {});

@@ -122,6 +122,16 @@ struct Plan {
 
 [[nodiscard]] Result<Plan> MakePlan(const PlanOptions& options);
 
+// The references ("@case", "@i1"...) a request names in its id fields (case, report,
+// investigation and intervention ids): the fields the driver replaces.
+std::vector<std::string> ReferencesOf(const Request& request);
+
+// OK if every reference a command names was bound by an earlier command of its stream (a
+// child's commands; the organisation's bind none) and none is bound twice. Otherwise
+// INTERNAL naming the child, the command's position, RPC and effective date, and the
+// reference: the plan cannot be run.
+[[nodiscard]] Status CheckReferences(const Plan& plan);
+
 // A stable digest of every command of the plan (its deterministic serialisation), for
 // comparing plans.
 std::string PlanDigest(const Plan& plan);
