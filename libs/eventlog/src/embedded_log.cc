@@ -422,7 +422,9 @@ Result<std::vector<Position>> Core::Append(std::string_view topic, std::vector<R
   if (!write_error_.ok()) return write_error_;
   if (pending.values.empty()) return std::vector<Position>{};
   queue_.push_back(&pending);
-  if (gathering_) gather_cv_.notify_one();
+  // The gathering leader waits for a group as large as the last one: wake it only once
+  // there is one, not on every append (each wake-up is a context switch).
+  if (gathering_ && queue_.size() >= last_group_size_) gather_cv_.notify_one();
   while (!pending.done) {
     if (!leader_active_) {
       LeadGroupCommit(lock);
