@@ -61,7 +61,7 @@ void AddModifiers(const WeightTable& table, const CaseWeightFacts& facts, CivilD
                   CaseWeight& weight) {
   const auto add = [&](PointsReasonKind kind, Points points, std::string detail) {
     weight.points += points;
-    weight.reasons.push_back({kind, points, "+" + points.ToString() + ": " + std::move(detail)});
+    weight.reasons.push_back({kind, points, std::move(detail)});
   };
   const CalendarDuration period = table.placement_first_period;
   if (const Intervention* p = FirstPlacement(facts, date, [&](const Intervention& iv) {
@@ -157,6 +157,11 @@ bool IsOpenOn(const CaseWeightFacts& facts, CivilDate date) {
   });
 }
 
+std::string PointsReason::Line() const {
+  if (kind == PointsReasonKind::kGrade) return detail + ": " + points.ToString();
+  return "+" + points.ToString() + ": " + detail;
+}
+
 CaseWeight CasePoints(const WeightTable& table, const CaseWeightFacts& facts, CivilDate date) {
   CaseWeight weight;
   weight.case_id = facts.case_id;
@@ -166,7 +171,7 @@ CaseWeight CasePoints(const WeightTable& table, const CaseWeightFacts& facts, Ci
       weight.grade == CaseGrade::kUnassessed ? table.unassessed_counts_as : weight.grade;
   if (!weight.open) return weight;
   weight.points = GradePoints(table, weight.counted_as);
-  std::string detail = std::string(ToString(weight.counted_as)) + ": " + weight.points.ToString();
+  std::string detail = std::string(ToString(weight.counted_as));
   if (weight.grade == CaseGrade::kUnassessed) detail = "unassessed, counts as " + detail;
   weight.reasons.push_back({PointsReasonKind::kGrade, weight.points, std::move(detail)});
   AddModifiers(table, facts, date, weight);

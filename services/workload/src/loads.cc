@@ -72,15 +72,6 @@ v1::WeightModifierKind ModifierKind(rules::PointsReasonKind kind) {
 
 int32_t WholePoints(rules::Points p) { return static_cast<int32_t>(p.hundredths() / 100); }
 
-// The condition a modifier names, without the points: the rules write a reason's detail as
-// one line ("+2: placement p-1 in its first 12 months (...)"), the API carries the points
-// in AppliedModifier.points and the condition alone in its reason.
-std::string ModifierCondition(const rules::PointsReason& reason) {
-  const std::string prefix = "+" + reason.points.ToString() + ": ";
-  if (reason.detail.starts_with(prefix)) return reason.detail.substr(prefix.size());
-  return reason.detail;
-}
-
 const rules::CaseWeight* FindCase(const rules::Workload& workload, const std::string& id) {
   auto it = std::lower_bound(workload.cases.begin(), workload.cases.end(), id,
                              [](const rules::CaseWeight& c, const std::string& v) { return c.case_id < v; });
@@ -182,7 +173,7 @@ v1::CaseworkerLoad ToProtoLoad(const rules::Workload& workload, const rules::Cas
         v1::AppliedModifier* m = c->add_modifiers();
         m->set_kind(ModifierKind(reason.kind));
         m->set_points(WholePoints(reason.points));
-        m->set_reason(ModifierCondition(reason));
+        m->set_reason(reason.detail);  // the condition; the points have their own field
       }
     }
   }

@@ -124,13 +124,14 @@ TEST(CasePointsTest, GradeAndEachModifierWhileItsConditionHolds) {
   }
   const CaseWeight june = CasePoints(DefaultWeights(), c, D("2024-06-01"));
   const std::vector<PointsReason> why = {
-      {PointsReasonKind::kGrade, P(10), "VERY_COMPLEX: 10"},
+      {PointsReasonKind::kGrade, P(10), "VERY_COMPLEX"},
       {PointsReasonKind::kPlacementFirstPeriod, P(2),
-       "+2: placement p-1 in its first 12 months (since 2024-03-01, until 2025-03-01)"},
-      {PointsReasonKind::kPlacementWithoutConsent, P(2),
-       "+2: placement p-1 without consent (par. 47)"}};
+       "placement p-1 in its first 12 months (since 2024-03-01, until 2025-03-01)"},
+      {PointsReasonKind::kPlacementWithoutConsent, P(2), "placement p-1 without consent (par. 47)"}};
   EXPECT_EQ(june.reasons, why);
-  EXPECT_EQ(CasePoints(DefaultWeights(), c, D("2024-01-02")).reasons[0].detail,
+  EXPECT_EQ(june.reasons[0].Line(), "VERY_COMPLEX: 10");
+  EXPECT_EQ(june.reasons[2].Line(), "+2: placement p-1 without consent (par. 47)");
+  EXPECT_EQ(CasePoints(DefaultWeights(), c, D("2024-01-02")).reasons[0].Line(),
             "unassessed, counts as COMPLEX: 6");
   EXPECT_FALSE(CasePoints(DefaultWeights(), c, D("2025-09-01")).open);
 }
@@ -146,7 +147,7 @@ TEST(CasePointsTest, AModifierCountsOnceHoweverManyPlacementsMeetIt) {
   const CaseWeight w = CasePoints(DefaultWeights(), c, D("2024-06-01"));
   EXPECT_EQ(w.points, P(10));
   EXPECT_EQ(w.reasons[1].detail,
-            "+2: placement home in its first 12 months (since 2024-01-10, until 2025-01-10)");
+            "placement home in its first 12 months (since 2024-01-10, until 2025-01-10)");
   // A supporting intervention is not a placement: no placement modifier.
   CaseWeightFacts support = OpenCase("c-2", kSimple);
   support.interventions = {Placement("s-1", kSupportingIntervention, "2024-01-10")};

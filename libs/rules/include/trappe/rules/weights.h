@@ -105,11 +105,15 @@ enum class PointsReasonKind : uint8_t {
   kInvestigationRunning,
 };
 
-// One line of "why": "COMPLEX: 6", "+2: placement p-1 in its first 12 months (...)".
+// One reason for a case's points. `detail` names the condition alone ("COMPLEX",
+// "unassessed, counts as COMPLEX", "placement p-1 in its first 12 months (...)"); the points
+// are in `points`. Line() is the reason as people read it: "COMPLEX: 6", "+2: placement ...".
 struct PointsReason {
   PointsReasonKind kind;
   Points points;
   std::string detail;
+
+  std::string Line() const;
 
   friend bool operator==(const PointsReason&, const PointsReason&) = default;
 };
