@@ -253,6 +253,37 @@ TEST_F(AdminHostTest, AProcessHostingOneServiceAnswersForThatServiceOnly) {
   EXPECT_EQ(rebuilt.messages.back().checksum(), status.projections(0).checksum());
 }
 
+// Holds a rebuild at its first progress report (made before any batch) until Release().
+struct RebuildGate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool held = false;
+  bool released = false;
+
+  AdminOptions Options() {
+    AdminOptions options;
+    options.on_rebuild_progress = [this](const std::string&, const projection::RebuildProgress&) {
+      std::unique_lock lock(mu);
+      if (held) return;
+      held = true;
+      cv.notify_all();
+      cv.wait(lock, [this] { return released; });
+    };
+    return options;
+  }
+  bool WaitUntilHeld() {
+    std::unique_lock lock(mu);
+    return cv.wait_until(lock, InAMinute(), [this] { return held; });
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu);
+      released = true;
+    }
+    cv.notify_all();
+  }
+};
+
 // The workload service in the harness, with the admin API on a server of its own.
 class AdminHarnessTest : public ::testing::Test {
  protected:
@@ -266,9 +297,11 @@ class AdminHarnessTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    gate_.Release();  // a failed assertion must not leave a rebuild held
     if (server_) server_->Shutdown(std::chrono::milliseconds(0));
   }
 
+  RebuildGate gate_;  // used by the tests that hold a rebuild
   ServiceHarness harness_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<server::Server> server_;
@@ -317,29 +350,14 @@ TEST_F(AdminHarnessTest, MalformedRecordsWrittenStraightToTheLogAreCountedInStat
 
 TEST_F(AdminHarnessTest, ASecondRebuildMeanwhileIsRefusedAndACancelledOneBreaksNothing) {
   // The first rebuild waits at its first report until the test lets it go on.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool held = false;
-  bool release = false;
-  AdminOptions options;
-  options.on_rebuild_progress = [&](const std::string&, const projection::RebuildProgress&) {
-    std::unique_lock lock(mu);
-    if (held) return;
-    held = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  };
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(Start(gate_.Options()));
   ASSERT_NO_FATAL_FAILURE(WriteOrganisation(harness_.channel()));
   ASSERT_OK_AND_ASSIGN(const auto before, WaitForStatus(*admin_, CaughtUp));
   const std::string checksum = before.projections(0).checksum();
 
   auto first_context = Context();
   auto first = admin_->RebuildProjections(first_context.get(), v1::RebuildProjectionsRequest());
-  {
-    std::unique_lock lock(mu);
-    ASSERT_TRUE(cv.wait_until(lock, InAMinute(), [&] { return held; }));
-  }
+  ASSERT_TRUE(gate_.WaitUntilHeld());
   ASSERT_OK_AND_ASSIGN(const auto during, GetStatus(*admin_));
   EXPECT_TRUE(during.projections(0).rebuild_in_progress());
   EXPECT_TRUE(during.projections(0).ready()) << "the current store keeps serving";
@@ -351,11 +369,7 @@ TEST_F(AdminHarnessTest, ASecondRebuildMeanwhileIsRefusedAndACancelledOneBreaksN
 
   // The operator gives up on the first one.
   first_context->TryCancel();
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  gate_.Release();
   v1::RebuildProjectionsResponse message;
   while (first->Read(&message)) {
   }
@@ -375,36 +389,17 @@ TEST_F(AdminHarnessTest, ASecondRebuildMeanwhileIsRefusedAndACancelledOneBreaksN
 
 TEST_F(AdminHarnessTest, ShuttingDownStopsARunningRebuildAtOnceAndRefusesNewOnes) {
   // The rebuild waits at its first report until the test lets it go on.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool held = false;
-  bool release = false;
-  AdminOptions options;
-  options.on_rebuild_progress = [&](const std::string&, const projection::RebuildProgress&) {
-    std::unique_lock lock(mu);
-    if (held) return;
-    held = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  };
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(Start(gate_.Options()));
   ASSERT_NO_FATAL_FAILURE(WriteOrganisation(harness_.channel()));
   ASSERT_OK_AND_ASSIGN(const auto before, WaitForStatus(*admin_, CaughtUp));
   const std::string checksum = before.projections(0).checksum();
 
   auto context = Context();
   auto running = admin_->RebuildProjections(context.get(), v1::RebuildProjectionsRequest());
-  {
-    std::unique_lock lock(mu);
-    ASSERT_TRUE(cv.wait_until(lock, InAMinute(), [&] { return held; }));
-  }
+  ASSERT_TRUE(gate_.WaitUntilHeld());
   // The host calls this first when it stops; the client has not cancelled anything.
   admin_service_->Shutdown();
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  gate_.Release();
   v1::RebuildProjectionsResponse message;
   bool finished = false;
   while (running->Read(&message)) finished = finished || message.finished();
