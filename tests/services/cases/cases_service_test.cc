@@ -583,7 +583,7 @@ TEST_F(CasesServiceTest, EveryNewChildGetsItsOwnKeyAndItsDataReadsBackAfterARest
   std::vector<std::string> cprs;
   std::set<std::string> key_ids;
   for (int i = 0; i < kChildren; ++i) {
-    char cpr[11];
+    char cpr[24];  // room for any int, so the compiler can prove nothing is truncated
     std::snprintf(cpr, sizeof cpr, "%02d0203%04d", 1 + i % 28, 1000 + i);
     cprs.emplace_back(cpr);
     cases.push_back(OpenCase("open-" + std::to_string(i), cprs.back()));
