@@ -96,21 +96,6 @@ CLI::App* CaseCommand(CLI::App& group, Cli& cli, const std::string& name,
   return command;
 }
 
-// Runs a mutating case call whose response only has positions and version.
-template <typename Response, typename Request, typename Method>
-void RunCaseCommand(Cli& cli, const Request& request, Method method, const std::string& did) {
-  auto stub = cs::CaseService::NewStub(cli.channel());
-  Run<Response>(
-      cli,
-      [&](grpc::ClientContext* context, Response* response) {
-        return ((*stub).*method)(context, request, response);
-      },
-      [&](const Response& response) {
-        std::cout << did << '\n';
-        PrintWritten(response.positions(), response.version());
-      });
-}
-
 void AddOpen(CLI::App& group, Cli& cli) {
   struct Opts {
     std::string cpr, given, family, basis = "report-of-concern", basis_text, on, team, caseworker,
@@ -214,7 +199,7 @@ void AddAssign(CLI::App& group, Cli& cli) {
       request.set_purpose(purpose);
       SetDate("--on", o->on, request.mutable_effective_date());
       request.set_reason(o->reason);
-      RunCaseCommand<cs::UnassignCaseworkerResponse>(
+      RunWrite<cs::CaseService, cs::UnassignCaseworkerResponse>(
           cli, request, &cs::CaseService::Stub::UnassignCaseworker,
           "unassigned " + o->caseworker + " (" + o->role + ") from case " + o->case_id);
       return;
@@ -227,7 +212,7 @@ void AddAssign(CLI::App& group, Cli& cli) {
     request.set_purpose(purpose);
     SetDate("--on", o->on, request.mutable_effective_date());
     request.set_reason(o->reason);
-    RunCaseCommand<cs::AssignCaseworkerResponse>(
+    RunWrite<cs::CaseService, cs::AssignCaseworkerResponse>(
         cli, request, &cs::CaseService::Stub::AssignCaseworker,
         "assigned " + o->caseworker + " (" + o->role + ") to case " + o->case_id);
   });
@@ -253,8 +238,9 @@ void AddAssess(CLI::App& group, Cli& cli) {
     request.set_grade(ParseEnumAs<cs::CaseGrade>(cs::CaseGrade_descriptor(), "--grade", o->grade));
     request.set_reason(o->reason);
     SetDate("--on", o->on, request.mutable_effective_date());
-    RunCaseCommand<cs::AssessWeightResponse>(cli, request, &cs::CaseService::Stub::AssessWeight,
-                                             "assessed case " + o->case_id + " as " + o->grade);
+    RunWrite<cs::CaseService, cs::AssessWeightResponse>(
+        cli, request, &cs::CaseService::Stub::AssessWeight,
+        "assessed case " + o->case_id + " as " + o->grade);
   });
 }
 
@@ -276,8 +262,8 @@ void AddCloseReopen(CLI::App& group, Cli& cli) {
         ParseEnumAs<cs::ClosureReason>(cs::ClosureReason_descriptor(), "--reason", c->reason));
     request.set_reason_text(c->reason_text);
     SetDate("--on", c->on, request.mutable_closed_on());
-    RunCaseCommand<cs::CloseCaseResponse>(cli, request, &cs::CaseService::Stub::CloseCase,
-                                          "closed case " + c->case_id);
+    RunWrite<cs::CaseService, cs::CloseCaseResponse>(
+        cli, request, &cs::CaseService::Stub::CloseCase, "closed case " + c->case_id);
   });
 
   auto r = std::make_shared<Opts>();
@@ -294,8 +280,8 @@ void AddCloseReopen(CLI::App& group, Cli& cli) {
         ParseEnumAs<cs::ReopenReason>(cs::ReopenReason_descriptor(), "--reason", r->reason));
     request.set_reason_text(r->reason_text);
     SetDate("--on", r->on, request.mutable_reopened_on());
-    RunCaseCommand<cs::ReopenCaseResponse>(cli, request, &cs::CaseService::Stub::ReopenCase,
-                                           "reopened case " + r->case_id);
+    RunWrite<cs::CaseService, cs::ReopenCaseResponse>(
+        cli, request, &cs::CaseService::Stub::ReopenCase, "reopened case " + r->case_id);
   });
 }
 

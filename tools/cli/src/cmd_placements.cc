@@ -19,20 +19,6 @@ std::string KindName(const pl::InterventionKind& kind) {
   return "";
 }
 
-template <typename Response, typename Request, typename Method>
-void RunPlacementCommand(Cli& cli, const Request& request, Method method, const std::string& did) {
-  auto stub = pl::PlacementService::NewStub(cli.channel());
-  Run<Response>(
-      cli,
-      [&](grpc::ClientContext* context, Response* response) {
-        return ((*stub).*method)(context, request, response);
-      },
-      [&](const Response& response) {
-        std::cout << did << '\n';
-        PrintWritten(response.positions(), response.version());
-      });
-}
-
 void AddIntervention(CLI::App& app, Cli& cli) {
   auto* group = app.add_subcommand(
       "intervention",
@@ -151,7 +137,7 @@ void AddIntervention(CLI::App& app, Cli& cli) {
     }
     SetDate("--on", c->on, request.mutable_effective_date());
     request.set_reason(c->reason);
-    RunPlacementCommand<pl::ChangeInterventionResponse>(
+    RunWrite<pl::PlacementService, pl::ChangeInterventionResponse>(
         cli, request, &pl::PlacementService::Stub::ChangeIntervention,
         "changed intervention " + c->id);
   });
@@ -184,7 +170,7 @@ void AddIntervention(CLI::App& app, Cli& cli) {
     request.set_destination(ParseEnumAs<pl::Destination>(pl::Destination_descriptor(),
                                                          "--destination", e->destination));
     request.set_destination_step_number(e->destination_step);
-    RunPlacementCommand<pl::EndInterventionResponse>(
+    RunWrite<pl::PlacementService, pl::EndInterventionResponse>(
         cli, request, &pl::PlacementService::Stub::EndIntervention, "ended intervention " + e->id);
   });
 }
@@ -212,7 +198,7 @@ void AddPlan(CLI::App& app, Cli& cli) {
     SetDate("--on", o->on, request.mutable_approved_on());
     for (const auto& id : o->interventions) request.add_intervention_ids(id);
     request.set_note(o->note);
-    RunPlacementCommand<pl::ApproveChildPlanResponse>(
+    RunWrite<pl::PlacementService, pl::ApproveChildPlanResponse>(
         cli, request, &pl::PlacementService::Stub::ApproveChildPlan,
         "approved the child's plan of case " + o->case_id);
   });

@@ -73,4 +73,20 @@ void Run(Cli& cli, CallFn call, HumanFn human) {
   }
 }
 
+// Runs a mutating call of `Service` whose response carries only positions and version:
+// prints `did` and what was written, or the JSON.
+template <typename Service, typename Response, typename Request, typename Method>
+void RunWrite(Cli& cli, const Request& request, Method method, const std::string& did) {
+  auto stub = Service::NewStub(cli.channel());
+  Run<Response>(
+      cli,
+      [&](grpc::ClientContext* context, Response* response) {
+        return ((*stub).*method)(context, request, response);
+      },
+      [&](const Response& response) {
+        std::cout << did << '\n';
+        PrintWritten(response.positions(), response.version());
+      });
+}
+
 }  // namespace trappe::cli
