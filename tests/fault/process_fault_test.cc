@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "cluster.h"
+#include "read_topic.h"
 #include "trappe/cases/v1/service.grpc.pb.h"
 #include "trappe/eventlog/open.h"
 #include "trappe/events/v1/envelope.pb.h"
@@ -152,39 +153,21 @@ std::map<std::string, Positions> EventsByRequest(const std::string& log_url, int
   if (!log.ok()) return out;
   std::set<std::string> event_ids;
   for (std::string_view topic : {eventlog::kCaseEventsTopic, eventlog::kOrgEventsTopic}) {
-    auto ends = (*log)->EndOffsets(topic);
-    EXPECT_OK(ends);
-    if (!ends.ok()) return out;
-    std::vector<eventlog::TopicPartitionOffset> from;
-    int64_t total = 0;
-    for (size_t p = 0; p < ends->size(); ++p) {
-      from.push_back({std::string(topic), static_cast<int32_t>(p), 0});
-      total += (*ends)[p];
-    }
-    auto sub = (*log)->Subscribe(from);
-    EXPECT_OK(sub);
-    if (!sub.ok()) return out;
-    int64_t read = 0;
-    const auto deadline = Clock::now() + seconds(60);
-    while (read < total && Clock::now() < deadline) {
-      auto records = (*sub)->Poll(4096, seconds(1));
-      EXPECT_OK(records);
-      if (!records.ok()) break;
-      for (const eventlog::StoredRecord& record : *records) {
-        ++read;
-        events::v1::EventEnvelope envelope;
-        if (!envelope.ParseFromString(record.value) || envelope.event_id().empty()) {
-          ++*undecodable;
-          continue;
-        }
-        EXPECT_TRUE(event_ids.insert(envelope.event_id()).second)
-            << "event " << envelope.event_id() << " is in the log twice";
-        out[envelope.request_id()].insert(record.position.topic + ":" +
-                                          std::to_string(record.position.partition) + ":" +
-                                          std::to_string(record.position.offset));
+    auto records = fault::ReadWholeTopic(**log, topic);
+    EXPECT_OK(records);
+    if (!records.ok()) return out;
+    for (const eventlog::StoredRecord& record : *records) {
+      events::v1::EventEnvelope envelope;
+      if (!envelope.ParseFromString(record.value) || envelope.event_id().empty()) {
+        ++*undecodable;
+        continue;
       }
+      EXPECT_TRUE(event_ids.insert(envelope.event_id()).second)
+          << "event " << envelope.event_id() << " is in the log twice";
+      out[envelope.request_id()].insert(record.position.topic + ":" +
+                                        std::to_string(record.position.partition) + ":" +
+                                        std::to_string(record.position.offset));
     }
-    EXPECT_EQ(read, total) << topic;
   }
   (*log)->Close();
   return out;
@@ -281,16 +264,16 @@ TEST_F(ProcessFaultTest, FaultMalformedRecordsPutWithKcatAreCountedAndSkippedByE
     const std::string input = dir_.Sub("garbage-" + std::string(topic));
     std::ofstream(input, std::ios::binary) << std::string("\xff\xfe\x00\x13garbage\x80\x81", 13);
     for (const bool typed : {false, true}) {
-      std::vector<std::string> argv = {kcat, "-P", "-b", cluster_->bootstrap_servers(),
-                                       "-t", std::string(topic), "-p", "0", "-k", "0657/garbage"};
+      std::vector<std::string> argv = {kcat, "-P", "-b", cluster_->bootstrap_servers()};
+      argv.insert(argv.end(), {"-t", std::string(topic), "-p", "0", "-k", "0657/garbage"});
       if (typed) argv.insert(argv.end(), {"-H", "trappe-event-type=acme.audit.v1.Note"});
       argv.insert(argv.end(), {"-l", input});
-      ASSERT_OK_AND_ASSIGN(
-          trappe::testing::RunResult put,
-          trappe::testing::RunToCompletion(
-              {.argv = argv,
-               .output_dir = dir_.path() / ("kcat-" + std::string(topic) + (typed ? "-typed" : ""))},
-              trappe::testing::Within(seconds(30))));
+      ASSERT_OK_AND_ASSIGN(trappe::testing::RunResult put,
+                           trappe::testing::RunToCompletion(
+                               {.argv = argv,
+                                .output_dir = dir_.path() / ("kcat-" + std::string(topic) +
+                                                             (typed ? "-typed" : ""))},
+                               trappe::testing::Within(seconds(30))));
       ASSERT_TRUE(put.exit.ExitedWith(0)) << put.exit << put.err;
     }
   }
