@@ -8,6 +8,13 @@ bool IsSet(const common::v1::Date& date) {
   return date.year() != 0 || date.month() != 0 || date.day() != 0;
 }
 
+std::optional<CivilDate> DateIfValid(const common::v1::Date& date) {
+  if (!IsSet(date)) return std::nullopt;
+  auto parsed = CivilDate::FromYmd(date.year(), date.month(), date.day());
+  if (!parsed.ok()) return std::nullopt;
+  return *parsed;
+}
+
 Result<CivilDate> ToCivilDate(const common::v1::Date& date, std::string_view field) {
   if (!IsSet(date)) return InvalidArgument(field, "is required");
   auto civil = CivilDate::FromYmd(date.year(), date.month(), date.day());

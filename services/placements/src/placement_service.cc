@@ -30,10 +30,6 @@ constexpr int kDefaultPageSize = 100;
 constexpr std::chrono::seconds kCatchUpBeforeRefusing{5};
 constexpr int kMaxPageSize = 1000;
 
-CivilDate DateOf(const common::v1::Date& date) {
-  return CivilDate::FromYmd(date.year(), date.month(), date.day()).value_or(CivilDate());
-}
-
 template <typename Request>
 service::CommandMeta MetaOf(const Request& request, uint64_t expected_version) {
   return {.tenant = request.tenant(),
@@ -95,13 +91,6 @@ Result<store::CaseRecord> OpenCase(const projection::ReadView& view, std::string
     return FailedPrecondition("case " + std::string(case_id) + " is closed");
   }
   return std::move(*record);
-}
-
-store::InterventionRecord* FindIntervention(store::CaseRecord& record, std::string_view id) {
-  for (store::InterventionRecord& iv : *record.mutable_interventions()) {
-    if (iv.started().intervention_id() == id) return &iv;
-  }
-  return nullptr;
 }
 
 EventEnvelope CaseEvent(events::v1::AggregateType type, const std::string& aggregate_id,

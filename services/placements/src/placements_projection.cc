@@ -59,13 +59,6 @@ Status PutCase(ApplyContext& context, std::string_view tenant, const store::Case
   return context.Put(kCasesFamily, key, record.SerializeAsString());
 }
 
-store::InterventionRecord* FindIntervention(store::CaseRecord& record, std::string_view id) {
-  for (store::InterventionRecord& iv : *record.mutable_interventions()) {
-    if (iv.started().intervention_id() == id) return &iv;
-  }
-  return nullptr;
-}
-
 Status PutStaircase(ApplyContext& context, const EventEnvelope& e,
                     const placements::v1::Staircase& staircase,
                     const common::v1::Date& effective_from, uint64_t version) {
@@ -336,6 +329,13 @@ const store::StaircaseVersion* StaircaseOn(const std::vector<store::StaircaseVer
     if (from.ok() && *from <= date) in_force = &v;
   }
   return in_force;
+}
+
+store::InterventionRecord* FindIntervention(store::CaseRecord& record, std::string_view id) {
+  for (store::InterventionRecord& iv : *record.mutable_interventions()) {
+    if (iv.started().intervention_id() == id) return &iv;
+  }
+  return nullptr;
 }
 
 }  // namespace trappe::placements

@@ -49,6 +49,9 @@ class PlacementsProjection final : public projection::Projection {
 std::string CaseKey(std::string_view tenant, std::string_view case_id);
 std::string InterventionKey(std::string_view tenant, std::string_view intervention_id);
 
+// The intervention of a case record with this id, or null.
+store::InterventionRecord* FindIntervention(store::CaseRecord& record, std::string_view id);
+
 // Reads for handlers.
 Result<std::optional<store::CaseRecord>> LoadCase(const projection::ReadView& view,
                                                   std::string_view tenant,

@@ -9,10 +9,6 @@
 namespace trappe::placements {
 namespace {
 
-CivilDate DateOf(const common::v1::Date& date) {
-  return CivilDate::FromYmd(date.year(), date.month(), date.day()).value_or(CivilDate());
-}
-
 rules::ConsentBasis ToRulesConsent(v1::ConsentBasis consent) {
   switch (consent) {
     case v1::CONSENT_BASIS_WITH_CONSENT: return rules::ConsentBasis::kWithConsent;
@@ -680,6 +676,10 @@ v1::KeyFigures KeyFiguresBuilder::Finish() {
   figures_.set_prevention_share_bp(
       static_cast<int32_t>(RoundedShareBp(spending_.prevention_ore, spending_.total_ore)));
   return figures_;
+}
+
+CivilDate DateOf(const common::v1::Date& date) {
+  return service::DateIfValid(date).value_or(CivilDate());
 }
 
 }  // namespace trappe::placements

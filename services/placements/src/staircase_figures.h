@@ -21,6 +21,9 @@
 
 namespace trappe::placements {
 
+// A date of a stored record (validated when it was written); the default date when unset.
+CivilDate DateOf(const common::v1::Date& date);
+
 // A step as an intervention saw it (the name points into the record it came from).
 struct StepInfo {
   int number = 0;

@@ -12,19 +12,12 @@ using rules::CaseRole;
 using rules::ConsentBasis;
 using rules::InterventionKind;
 
-std::optional<CivilDate> DateOf(const common::v1::Date& date) {
-  if (!service::IsSet(date)) return std::nullopt;
-  auto parsed = CivilDate::FromYmd(date.year(), date.month(), date.day());
-  if (!parsed.ok()) return std::nullopt;
-  return *parsed;
-}
-
 // The date a fact took effect: the payload's own date when it has one, else the
 // envelope's effective date.
 std::optional<CivilDate> EffectiveOf(const events::v1::EventEnvelope& event,
                                      const common::v1::Date& own) {
-  if (auto d = DateOf(own)) return d;
-  return DateOf(event.effective_date());
+  if (auto d = service::DateIfValid(own)) return d;
+  return service::DateIfValid(event.effective_date());
 }
 
 CaseRole RoleOf(cases::v1::CaseworkerRole role) {
@@ -115,7 +108,7 @@ bool FoldCase(const events::v1::EventEnvelope& e, CaseRecord& r) {
     }
     case events::v1::EventEnvelope::kCaseworkerAssigned: {
       const auto& p = e.caseworker_assigned();
-      auto on = DateOf(e.effective_date());
+      auto on = service::DateIfValid(e.effective_date());
       if (!on || p.caseworker_id().empty()) return false;
       const CaseRole role = RoleOf(p.role());
       // A primary assignment repeated is one; a co-worker holds the role once per purpose
@@ -127,12 +120,13 @@ bool FoldCase(const events::v1::EventEnvelope& e, CaseRecord& r) {
           return false;
         }
       }
-      f.assignments.push_back({.caseworker_id = p.caseworker_id(), .role = role, .assigned_on = *on});
+      f.assignments.push_back(
+          {.caseworker_id = p.caseworker_id(), .role = role, .assigned_on = *on});
       return true;
     }
     case events::v1::EventEnvelope::kCaseworkerUnassigned: {
       const auto& p = e.caseworker_unassigned();
-      auto on = DateOf(e.effective_date());
+      auto on = service::DateIfValid(e.effective_date());
       if (!on) return false;
       const bool any_role = p.role() == cases::v1::CASEWORKER_ROLE_UNSPECIFIED;
       const bool one_purpose = p.role() == cases::v1::CASEWORKER_ROLE_CO_WORKER;
@@ -149,7 +143,7 @@ bool FoldCase(const events::v1::EventEnvelope& e, CaseRecord& r) {
       return changed;
     }
     case events::v1::EventEnvelope::kCaseWeightAssessed: {
-      auto on = DateOf(e.effective_date());
+      auto on = service::DateIfValid(e.effective_date());
       if (!on) return false;
       f.grades.push_back({.effective = *on, .grade = GradeOf(e.case_weight_assessed().grade())});
       return true;
@@ -306,9 +300,10 @@ std::string EncodeCaseRecord(const CaseRecord& r) {
     for (const auto& c : i.changes) {
       PutDate(out, c.effective);
       PutOptional(out, c.step ? std::optional<int64_t>(*c.step) : std::nullopt);
-      PutOptional(out, c.kind ? std::optional<int64_t>(static_cast<int64_t>(*c.kind)) : std::nullopt);
       PutOptional(out,
-                  c.consent ? std::optional<int64_t>(static_cast<int64_t>(*c.consent)) : std::nullopt);
+                  c.kind ? std::optional<int64_t>(static_cast<int64_t>(*c.kind)) : std::nullopt);
+      PutOptional(
+          out, c.consent ? std::optional<int64_t>(static_cast<int64_t>(*c.consent)) : std::nullopt);
       PutOptional(out, c.monthly_cost_ore);
     }
   }

@@ -8,13 +8,6 @@
 namespace trappe::workload {
 namespace {
 
-std::optional<CivilDate> DateOf(const common::v1::Date& date) {
-  if (!service::IsSet(date)) return std::nullopt;
-  auto parsed = CivilDate::FromYmd(date.year(), date.month(), date.day());
-  if (!parsed.ok()) return std::nullopt;
-  return *parsed;
-}
-
 // FTE per cent from thousandths of a full-time post (the API accepts whole per cents).
 int64_t FtePercent(int32_t fte_milli) { return std::clamp<int32_t>(fte_milli, 0, 1000) / 10; }
 
@@ -61,14 +54,17 @@ rules::CaseworkerFacts CaseworkerRecord::FactsOn(CivilDate date) const {
 
 bool CaseworkerRecord::EverInTeam(const std::string& team_id) const {
   if (facts.team_id == team_id) return true;
-  return std::any_of(teams.begin(), teams.end(), [&](const auto& t) { return t.second == team_id; });
+  return std::any_of(teams.begin(), teams.end(),
+                     [&](const auto& t) { return t.second == team_id; });
 }
 
 void FoldCaseworkerEvent(const events::v1::EventEnvelope& e, CaseworkerRecord& r) {
   rules::CaseworkerFacts& f = r.facts;
   if (e.has_caseworker_registered()) {
     const auto& p = e.caseworker_registered();
-    const CivilDate start = DateOf(p.start_date()).value_or(DateOf(e.effective_date()).value_or(CivilDate()));
+    const CivilDate start =
+        service::DateIfValid(p.start_date())
+            .value_or(service::DateIfValid(e.effective_date()).value_or(CivilDate()));
     f.id = p.caseworker_id();
     f.team_id = p.team_id();
     f.joined_on = start;
@@ -84,9 +80,10 @@ void FoldCaseworkerEvent(const events::v1::EventEnvelope& e, CaseworkerRecord& r
   if (!e.has_caseworker_changed() || f.terms.empty()) return;
   const auto& p = e.caseworker_changed();
   // A change back-dated before the first working day applies from that day.
-  const CivilDate on = std::max(
-      DateOf(p.effective_date()).value_or(DateOf(e.effective_date()).value_or(f.joined_on)),
-      f.joined_on);
+  const CivilDate on =
+      std::max(service::DateIfValid(p.effective_date())
+                   .value_or(service::DateIfValid(e.effective_date()).value_or(f.joined_on)),
+               f.joined_on);
   if (p.has_display_name()) r.display_name = p.display_name();
   if (p.has_team_id()) SetTeam(r, on, p.team_id());
   if (p.has_fte_milli() || p.target_case() != v1::CaseworkerChanged::TARGET_NOT_SET) {
@@ -96,10 +93,11 @@ void FoldCaseworkerEvent(const events::v1::EventEnvelope& e, CaseworkerRecord& r
     if (p.has_target_points_override()) {
       terms.target_override = rules::Points::Whole(std::max(0, p.target_points_override()));
     }
-    if (p.has_target_override_removed() && p.target_override_removed()) terms.target_override.reset();
+    if (p.has_target_override_removed() && p.target_override_removed())
+      terms.target_override.reset();
     SetTerms(f, terms);
   }
-  if (auto leaving = DateOf(p.leaving_date())) {
+  if (auto leaving = service::DateIfValid(p.leaving_date())) {
     // The last working day: from the next day they are no longer employed.
     f.left_on = std::max(leaving->AddDays(1), f.joined_on);
   }

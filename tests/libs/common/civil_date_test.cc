@@ -2,12 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "trappe/testing/dates.h"
 #include "trappe/testing/status_matchers.h"
 
 namespace trappe {
 namespace {
 
-CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
+using trappe::testing::D;
 
 TEST(CivilDateTest, ParsesAndPrintsIsoDates) {
   ASSERT_OK_AND_ASSIGN(const CivilDate d, CivilDate::Parse("2024-02-29"));

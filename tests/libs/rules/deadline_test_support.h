@@ -9,11 +9,12 @@
 #include <vector>
 
 #include "trappe/rules/deadlines.h"
+#include "trappe/testing/dates.h"
 #include "trappe/testing/status_matchers.h"
 
 namespace trappe::rules::testing {
 
-inline CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
+using trappe::testing::D;
 inline Timestamp T(std::string_view rfc3339) { return ParseTimestamp(rfc3339).value(); }
 
 // The named presets, in force since long before any test date.

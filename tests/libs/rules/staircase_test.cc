@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "trappe/testing/dates.h"
 #include "trappe/testing/status_matchers.h"
 
 namespace trappe::rules {
@@ -11,7 +12,7 @@ namespace {
 
 using enum StepDirection;
 
-CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
+using trappe::testing::D;
 
 Intervention OnStep(std::string id, int step, std::string_view start, const char* end,
                     int64_t monthly_cost_ore = 0) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "trappe/rules/workload.h"
+#include "trappe/testing/dates.h"
 #include "trappe/testing/status_matchers.h"
 
 namespace trappe::rules {
@@ -15,7 +16,7 @@ namespace {
 using enum CaseGrade;
 using enum InterventionKind;
 
-CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
+using trappe::testing::D;
 Points P(int64_t whole) { return Points::Whole(whole); }
 
 CaseWeightFacts OpenCase(std::string id, CaseGrade grade, std::string_view opened = "2024-01-01") {

@@ -6,6 +6,7 @@
 #include "trappe/placements/module.h"
 #include "trappe/placements/v1/service.grpc.pb.h"
 #include "trappe/service/convert.h"
+#include "trappe/testing/dates.h"
 #include "trappe/testing/service_harness.h"
 #include "trappe/testing/status_matchers.h"
 #include "upstream_events.h"
@@ -17,7 +18,7 @@ using google::protobuf::util::MessageDifferencer;
 using testing::NationalStaircase;
 using trappe::testing::ServiceHarness;
 
-CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
+using trappe::testing::D;
 common::v1::Date PD(std::string_view iso) { return service::ToProtoDate(D(iso)); }
 
 constexpr char kTenant[] = "0657";

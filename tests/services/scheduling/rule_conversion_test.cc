@@ -5,12 +5,13 @@
 #include <gtest/gtest.h>
 
 #include "trappe/rules/deadlines.h"
+#include "trappe/testing/dates.h"
 #include "trappe/testing/status_matchers.h"
 
 namespace trappe::scheduling {
 namespace {
 
-CivilDate D(int y, int m, int d) { return CivilDate::FromYmd(y, m, d).value(); }
+using trappe::testing::D;
 
 rules::CaseTimeline History() {
   rules::CaseTimeline t;

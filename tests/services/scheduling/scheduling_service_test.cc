@@ -9,6 +9,7 @@
 #include "trappe/scheduling/module.h"
 #include "trappe/scheduling/v1/service.grpc.pb.h"
 #include "trappe/service/convert.h"
+#include "trappe/testing/dates.h"
 #include "trappe/testing/service_harness.h"
 #include "trappe/testing/status_matchers.h"
 #include "upstream.h"
@@ -27,7 +28,7 @@ constexpr char kTwinPlacement[] = "a0000000-0000-4000-8000-000000000002";
 constexpr char kAnna[] = "cw-anna";
 constexpr char kBo[] = "cw-bo";
 
-CivilDate D(int y, int m, int d) { return CivilDate::FromYmd(y, m, d).value(); }
+using trappe::testing::D;
 common::v1::Date PD(int y, int m, int d) { return service::ToProtoDate(D(y, m, d)); }
 std::string S(const common::v1::Date& d) {
   return service::ToCivilDate(d, "date").value().ToString();

@@ -9,6 +9,7 @@
 #include "case_events.h"
 #include "trappe/common/status_grpc.h"
 #include "trappe/service/convert.h"
+#include "trappe/testing/dates.h"
 #include "trappe/testing/service_harness.h"
 #include "trappe/testing/status_matchers.h"
 #include "trappe/workload/module.h"
@@ -26,7 +27,7 @@ namespace pv1 = placements::v1;
 
 constexpr char kTenant[] = "0657";
 
-CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
+using trappe::testing::D;
 
 class WorkloadServiceTest : public ::testing::Test {
  protected:

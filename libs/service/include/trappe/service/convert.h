@@ -4,6 +4,7 @@
 
 #include <google/protobuf/timestamp.pb.h>
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,9 @@ namespace trappe::service {
 [[nodiscard]] Result<CivilDate> ToCivilDateOr(const common::v1::Date& date, std::string_view field,
                                               CivilDate fallback);
 bool IsSet(const common::v1::Date& date);
+// A date read back from the log or a store (validated when it was written): the date, or
+// nullopt when it is unset or not a calendar date.
+std::optional<CivilDate> DateIfValid(const common::v1::Date& date);
 common::v1::Date ToProtoDate(CivilDate date);
 
 Timestamp FromProtoTimestamp(const google::protobuf::Timestamp& t);
