@@ -2,54 +2,68 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 namespace trappe::rules {
 namespace {
 
 using CaseworkerIndex = std::map<std::string_view, const CaseworkerFacts*>;
 
-Status ValidateCaseworker(const CaseworkerFacts& cw, const std::string& field) {
-  if (cw.id.empty()) return InvalidArgument(field + ".id", "must not be empty");
+// Field names are built only for an error: validation runs on every case of every query.
+Status ValidateCaseworker(const CaseworkerFacts& cw, size_t index) {
+  const auto field = [&](std::string_view rest) {
+    return "caseworkers[" + std::to_string(index) + "]" + std::string(rest);
+  };
+  const auto term = [&](size_t i, std::string_view rest) {
+    return field(".terms[" + std::to_string(i) + "]" + std::string(rest));
+  };
+  if (cw.id.empty()) return InvalidArgument(field(".id"), "must not be empty");
   if (cw.left_on && *cw.left_on < cw.joined_on) {
-    return InvalidArgument(field + ".left_on", "must not precede joined_on");
+    return InvalidArgument(field(".left_on"), "must not precede joined_on");
   }
-  if (cw.terms.empty()) return InvalidArgument(field + ".terms", "must not be empty");
+  if (cw.terms.empty()) return InvalidArgument(field(".terms"), "must not be empty");
   std::set<CivilDate> dates;
   for (size_t i = 0; i < cw.terms.size(); ++i) {
     const CaseworkerTerms& t = cw.terms[i];
-    const std::string at = field + ".terms[" + std::to_string(i) + "]";
     if (t.fte_percent < 0 || t.fte_percent > 100) {
-      return InvalidArgument(at + ".fte_percent", "must be between 0 and 100");
+      return InvalidArgument(term(i, ".fte_percent"), "must be between 0 and 100");
     }
     if (t.target_override && *t.target_override < Points()) {
-      return InvalidArgument(at + ".target_override", "must not be negative");
+      return InvalidArgument(term(i, ".target_override"), "must not be negative");
     }
     if (!dates.insert(t.effective).second) {
-      return InvalidArgument(at + ".effective", "two terms take effect on the same date");
+      return InvalidArgument(term(i, ".effective"), "two terms take effect on the same date");
     }
   }
   if (*dates.begin() > cw.joined_on) {
-    return InvalidArgument(field + ".terms", "the first terms must take effect by joined_on");
+    return InvalidArgument(field(".terms"), "the first terms must take effect by joined_on");
   }
   return Status::Ok();
 }
 
-Status ValidateCase(const CaseWeightFacts& c, const std::string& field) {
-  if (c.case_id.empty()) return InvalidArgument(field + ".case_id", "must not be empty");
+Status ValidateCase(const CaseWeightFacts& c, size_t index) {
+  const auto field = [&](std::string_view rest) {
+    return "cases[" + std::to_string(index) + "]" + std::string(rest);
+  };
+  if (c.case_id.empty()) return InvalidArgument(field(".case_id"), "must not be empty");
   for (size_t i = 0; i < c.open_periods.size(); ++i) {
     const CaseOpenPeriod& p = c.open_periods[i];
     if (p.closed_on && *p.closed_on < p.opened_on) {
-      return InvalidArgument(field + ".open_periods[" + std::to_string(i) + "].closed_on",
+      return InvalidArgument(field(".open_periods[" + std::to_string(i) + "].closed_on"),
                              "must not precede opened_on");
     }
   }
   for (size_t i = 0; i < c.assignments.size(); ++i) {
     const CaseAssignment& a = c.assignments[i];
-    const std::string at = field + ".assignments[" + std::to_string(i) + "]";
-    if (a.caseworker_id.empty()) return InvalidArgument(at + ".caseworker_id", "must not be empty");
+    const auto at = [&](std::string_view rest) {
+      return field(".assignments[" + std::to_string(i) + "]" + std::string(rest));
+    };
+    if (a.caseworker_id.empty()) return InvalidArgument(at(".caseworker_id"), "must not be empty");
     if (a.unassigned_on && *a.unassigned_on < a.assigned_on) {
-      return InvalidArgument(at + ".unassigned_on", "must not precede assigned_on");
+      return InvalidArgument(at(".unassigned_on"), "must not precede assigned_on");
     }
   }
   return Status::Ok();
@@ -59,18 +73,19 @@ Status ValidateInputs(const WeightTable& table, std::span<const CaseworkerFacts>
                       std::span<const CaseWeightFacts> cases, CaseworkerIndex& index) {
   TRAPPE_RETURN_IF_ERROR(ValidateWeightTable(table));
   for (size_t i = 0; i < caseworkers.size(); ++i) {
-    const std::string field = "caseworkers[" + std::to_string(i) + "]";
-    TRAPPE_RETURN_IF_ERROR(ValidateCaseworker(caseworkers[i], field));
+    TRAPPE_RETURN_IF_ERROR(ValidateCaseworker(caseworkers[i], i));
     if (!index.emplace(caseworkers[i].id, &caseworkers[i]).second) {
-      return InvalidArgument(field + ".id", "'" + caseworkers[i].id + "' is used twice");
+      return InvalidArgument("caseworkers[" + std::to_string(i) + "].id",
+                             "'" + caseworkers[i].id + "' is used twice");
     }
   }
-  std::set<std::string_view> case_ids;
+  std::unordered_set<std::string_view> case_ids;
+  case_ids.reserve(cases.size());
   for (size_t i = 0; i < cases.size(); ++i) {
-    const std::string field = "cases[" + std::to_string(i) + "]";
-    TRAPPE_RETURN_IF_ERROR(ValidateCase(cases[i], field));
+    TRAPPE_RETURN_IF_ERROR(ValidateCase(cases[i], i));
     if (!case_ids.insert(cases[i].case_id).second) {
-      return InvalidArgument(field + ".case_id", "'" + cases[i].case_id + "' is used twice");
+      return InvalidArgument("cases[" + std::to_string(i) + "].case_id",
+                             "'" + cases[i].case_id + "' is used twice");
     }
   }
   return Status::Ok();
@@ -200,9 +215,27 @@ Result<Workload> WorkloadOn(const WeightTable& table, std::span<const Caseworker
                                                          : table.co_worker_share_percent);
       load.points += share;
       ++(primary ? load.primary_cases : load.co_worker_cases);
-      load.cases.push_back({c.case_id, role, weight.points, share});
+      load.cases.push_back({c.case_id, role, weight.points, share, workload.cases.size()});
     }
     workload.cases.push_back(std::move(weight));
+  }
+  // The cases by id, sorted by reference (a CaseWeight is large), and the shares told
+  // where their case went.
+  std::vector<size_t> order(workload.cases.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return workload.cases[a].case_id < workload.cases[b].case_id;
+  });
+  std::vector<size_t> moved_to(order.size());
+  std::vector<CaseWeight> sorted;
+  sorted.reserve(order.size());
+  for (size_t i : order) {
+    moved_to[i] = sorted.size();
+    sorted.push_back(std::move(workload.cases[i]));
+  }
+  workload.cases = std::move(sorted);
+  for (auto& [id, load] : loads) {
+    for (CaseShare& share : load.cases) share.case_index = moved_to[share.case_index];
   }
   for (auto& [id, load] : loads) {
     load.headroom = load.target - load.points;
@@ -213,8 +246,6 @@ Result<Workload> WorkloadOn(const WeightTable& table, std::span<const Caseworker
     workload.caseworkers.push_back(std::move(load));
   }
   workload.teams = TeamTotals(workload.caseworkers);
-  std::sort(workload.cases.begin(), workload.cases.end(),
-            [](const CaseWeight& a, const CaseWeight& b) { return a.case_id < b.case_id; });
   return workload;
 }
 

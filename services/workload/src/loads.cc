@@ -1,6 +1,7 @@
 #include "loads.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 #include <span>
 #include <tuple>
@@ -16,12 +17,16 @@ const CivilDate kNeverOpened = CivilDate::FromYmd(9999, 12, 31).value();
 // Collects the cases under index prefixes, each once.
 class CaseCollector {
  public:
-  CaseCollector(const projection::ReadView& view, LoadInputs& inputs) : view_(view), inputs_(inputs) {}
+  CaseCollector(const projection::ReadView& view, LoadInputs& inputs)
+      : view_(view), inputs_(inputs) {
+    seen_.reserve(1024);
+  }
 
-  Status Add(const std::string& prefix) {
-    return ScanCases(
-        view_, prefix, [&](std::string_view id) { return seen_.emplace(id).second; },
-        [&](CaseRecord record) { records_.push_back(std::move(record)); });
+  // The records under a prefix that holds them (the team's index, all cases).
+  Status Add(const std::string& prefix) { return ScanCases(view_, prefix, Unseen(), Keep()); }
+  // The cases of a key-only index (a caseworker's), each read from its record.
+  Status AddListed(std::string_view tenant, const std::string& prefix) {
+    return ScanListedCases(view_, tenant, prefix, Unseen(), Keep());
   }
 
   // Hands the cases to the inputs, by case id (as the rules list them).
@@ -29,38 +34,55 @@ class CaseCollector {
     const auto first = [](const CaseRecord& r) {
       return r.facts.open_periods.empty() ? kNeverOpened : r.facts.open_periods.front().opened_on;
     };
-    std::sort(records_.begin(), records_.end(), [&](const CaseRecord& a, const CaseRecord& b) {
-      const CivilDate fa = first(a), fb = first(b);
-      return fa != fb ? fa < fb : a.facts.case_id < b.facts.case_id;
+    // Sorted by reference: a record is large, an index is not.
+    std::vector<std::pair<CivilDate, CaseRecord*>> order;
+    order.reserve(records_.size());
+    for (CaseRecord& r : records_) order.emplace_back(first(r), &r);
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first
+                                : a.second->facts.case_id < b.second->facts.case_id;
     });
     inputs_.case_facts.reserve(records_.size());
     inputs_.case_teams.reserve(records_.size());
     inputs_.first_opened.reserve(records_.size());
-    for (CaseRecord& r : records_) {
-      inputs_.first_opened.push_back(first(r));
-      inputs_.case_facts.push_back(std::move(r.facts));
-      inputs_.case_teams.push_back(std::move(r.team_id));
+    for (auto& [opened, r] : order) {
+      inputs_.first_opened.push_back(opened);
+      inputs_.case_facts.push_back(std::move(r->facts));
+      inputs_.case_teams.push_back(std::move(r->team_id));
     }
+    seen_.clear();
     records_.clear();
   }
 
  private:
+  std::function<bool(std::string_view)> Unseen() {
+    return [this](std::string_view id) { return !seen_.contains(id); };
+  }
+  std::function<void(CaseRecord)> Keep() {
+    return [this](CaseRecord record) {
+      records_.push_back(std::move(record));
+      seen_.insert(records_.back().facts.case_id);
+    };
+  }
+
   const projection::ReadView& view_;
   LoadInputs& inputs_;
-  std::unordered_set<std::string> seen_;
-  std::vector<CaseRecord> records_;
+  // The ids point into the records kept (a deque does not move them as it grows).
+  std::unordered_set<std::string_view> seen_;
+  std::deque<CaseRecord> records_;
 };
 
-Status AddCaseworker(const projection::ReadView& view, std::string_view tenant, const std::string& id,
-                     CaseCollector& cases, LoadInputs& inputs) {
+Status AddCaseworker(const projection::ReadView& view, std::string_view tenant,
+                     const std::string& id, CaseCollector& cases, LoadInputs& inputs) {
   TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, id));
   if (record) inputs.caseworkers.push_back(std::move(*record));
-  return cases.Add(CaseworkerCasesPrefix(tenant, id));
+  return cases.AddListed(tenant, CaseworkerCasesPrefix(tenant, id));
 }
 
 v1::WeightModifierKind ModifierKind(rules::PointsReasonKind kind) {
   switch (kind) {
-    case rules::PointsReasonKind::kPlacementFirstPeriod: return v1::WEIGHT_MODIFIER_KIND_EARLY_PLACEMENT;
+    case rules::PointsReasonKind::kPlacementFirstPeriod:
+      return v1::WEIGHT_MODIFIER_KIND_EARLY_PLACEMENT;
     case rules::PointsReasonKind::kPlacementWithoutConsent:
       return v1::WEIGHT_MODIFIER_KIND_PLACEMENT_WITHOUT_CONSENT;
     case rules::PointsReasonKind::kInvestigationRunning:
@@ -71,12 +93,6 @@ v1::WeightModifierKind ModifierKind(rules::PointsReasonKind kind) {
 }
 
 int32_t WholePoints(rules::Points p) { return static_cast<int32_t>(p.hundredths() / 100); }
-
-const rules::CaseWeight* FindCase(const rules::Workload& workload, const std::string& id) {
-  auto it = std::lower_bound(workload.cases.begin(), workload.cases.end(), id,
-                             [](const rules::CaseWeight& c, const std::string& v) { return c.case_id < v; });
-  return it != workload.cases.end() && it->case_id == id ? &*it : nullptr;
-}
 
 const CaseworkerRecord* FindRecord(const LoadInputs& inputs, std::string_view id) {
   for (const auto& r : inputs.caseworkers) {
@@ -127,7 +143,8 @@ Result<rules::Workload> ComputeWorkload(const LoadInputs& inputs, CivilDate date
       std::upper_bound(inputs.first_opened.begin(), inputs.first_opened.end(), date) -
       inputs.first_opened.begin());
   return rules::WorkloadOn(TableOn(inputs.tables, date).table, caseworkers,
-                           std::span<const rules::CaseWeightFacts>(inputs.case_facts).first(opened), date);
+                           std::span<const rules::CaseWeightFacts>(inputs.case_facts).first(opened),
+                           date);
 }
 
 v1::CaseworkerLoad ToProtoLoad(const rules::Workload& workload, const rules::CaseworkerLoad& load,
@@ -157,12 +174,14 @@ v1::CaseworkerLoad ToProtoLoad(const rules::Workload& workload, const rules::Cas
     v1::CaseContribution* c = out.add_cases();
     c->set_case_id(s->case_id);
     const bool primary = s->role == rules::CaseRole::kPrimary;
-    c->set_role(primary ? cases::v1::CASEWORKER_ROLE_PRIMARY : cases::v1::CASEWORKER_ROLE_CO_WORKER);
+    c->set_role(primary ? cases::v1::CASEWORKER_ROLE_PRIMARY
+                        : cases::v1::CASEWORKER_ROLE_CO_WORKER);
     c->set_share_bp(static_cast<int32_t>(
         (primary ? table.primary_share_percent : table.co_worker_share_percent) * 100));
     c->set_case_points(WholePoints(s->case_points));
     c->set_contribution_millipoints(ToMillipoints(s->share));
-    if (const rules::CaseWeight* w = FindCase(workload, s->case_id)) {
+    if (s->case_index < workload.cases.size()) {
+      const rules::CaseWeight* w = &workload.cases[s->case_index];
       c->set_grade(GradeToProto(w->counted_as));
       c->set_grade_assessed(w->grade != rules::CaseGrade::kUnassessed);
       for (const auto& reason : w->reasons) {
@@ -227,7 +246,8 @@ rules::CaseWeight NewCaseWeight(const rules::WeightTable& table, rules::CaseGrad
   rules::CaseWeightFacts facts;
   facts.case_id = "(new case)";
   facts.open_periods.push_back({.opened_on = date});
-  if (grade != rules::CaseGrade::kUnassessed) facts.grades.push_back({.effective = date, .grade = grade});
+  if (grade != rules::CaseGrade::kUnassessed)
+    facts.grades.push_back({.effective = date, .grade = grade});
   return rules::CasePoints(table, facts, date);
 }
 

@@ -20,8 +20,8 @@ struct LoadInputs {
   // The cases in the order they were first opened (never opened: last), so that the cases
   // that can weigh on a date are a prefix: a series over years skips those not opened yet.
   std::vector<rules::CaseWeightFacts> case_facts;
-  std::vector<std::string> case_teams;   // the team each case was opened in
-  std::vector<CivilDate> first_opened;   // each case's first opening (or a far future date)
+  std::vector<std::string> case_teams;  // the team each case was opened in
+  std::vector<CivilDate> first_opened;  // each case's first opening (or a far future date)
 };
 
 enum class Scope { kCaseworker, kTeam, kMunicipality };

@@ -29,8 +29,9 @@ Status ValidateOrgId(std::string_view id, std::string_view field) {
   if (id.empty()) return InvalidArgument(field, "is required");
   if (id.size() > 64) return InvalidArgument(field, "must be at most 64 bytes");
   for (char ch : id) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                    ch == '.' || ch == '_' || ch == '-' || ch == ':' || ch == '@';
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' || ch == ':' ||
+                    ch == '@';
     if (!ok) return InvalidArgument(field, "may contain only letters, digits and . _ - : @");
   }
   return Status::Ok();
@@ -38,7 +39,8 @@ Status ValidateOrgId(std::string_view id, std::string_view field) {
 
 Status ValidateFte(int32_t fte_milli, std::string_view field) {
   if (fte_milli < 10 || fte_milli > 1000 || fte_milli % 10 != 0) {
-    return InvalidArgument(field, "must be 10 to 1000 thousandths in whole per cent (a multiple of 10)");
+    return InvalidArgument(field,
+                           "must be 10 to 1000 thousandths in whole per cent (a multiple of 10)");
   }
   return Status::Ok();
 }
@@ -88,26 +90,28 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_RETURN_IF_ERROR(runtime_->CheckReady());
       TRAPPE_RETURN_IF_ERROR(service::ValidateCommandMeta(MetaOf(*r)));
       TRAPPE_RETURN_IF_ERROR(service::ValidateText(r->name(), "name"));
-      TRAPPE_ASSIGN_OR_RETURN(const CivilDate from,
-                              service::ToCivilDateOr(r->effective_from(), "effective_from", Today()));
+      TRAPPE_ASSIGN_OR_RETURN(
+          const CivilDate from,
+          service::ToCivilDateOr(r->effective_from(), "effective_from", Today()));
       const std::vector<std::string> presets(r->presets().begin(), r->presets().end());
       TRAPPE_ASSIGN_OR_RETURN(v1::MunicipalityRegistered event,
                               MunicipalityFromPresets(r->tenant(), r->name(), presets, from));
       const std::string tenant = r->tenant();
       TRAPPE_ASSIGN_OR_RETURN(
           service::CommandOutcome outcome,
-          runner_.Run(MetaOf(*r), "municipality", [&](const projection::ReadView& view) -> Result<Decision> {
-            if (ReadMunicipality(view, tenant).ok()) {
-              return AlreadyExists("municipality " + tenant + " is already registered");
-            }
-            Decision d;
-            EventEnvelope& e = d.events.emplace_back();
-            e.set_aggregate_type(events::v1::AGGREGATE_TYPE_MUNICIPALITY);
-            e.set_aggregate_id(tenant);
-            *e.mutable_effective_date() = service::ToProtoDate(from);
-            *e.mutable_municipality_registered() = event;
-            return d;
-          }));
+          runner_.Run(MetaOf(*r), "municipality",
+                      [&](const projection::ReadView& view) -> Result<Decision> {
+                        if (ReadMunicipality(view, tenant).ok()) {
+                          return AlreadyExists("municipality " + tenant + " is already registered");
+                        }
+                        Decision d;
+                        EventEnvelope& e = d.events.emplace_back();
+                        e.set_aggregate_type(events::v1::AGGREGATE_TYPE_MUNICIPALITY);
+                        e.set_aggregate_id(tenant);
+                        *e.mutable_effective_date() = service::ToProtoDate(from);
+                        *e.mutable_municipality_registered() = event;
+                        return d;
+                      }));
       service::FillWriteResponse(outcome, out);
       return Status::Ok();
     });
@@ -124,19 +128,20 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       const std::string team_id = r->team_id().empty() ? ids_->NewId() : r->team_id();
       TRAPPE_ASSIGN_OR_RETURN(
           service::CommandOutcome outcome,
-          runner_.Run(MetaOf(*r), "team/" + team_id, [&](const projection::ReadView& view) -> Result<Decision> {
-            TRAPPE_RETURN_IF_ERROR(ReadMunicipality(view, tenant).status());
-            TRAPPE_ASSIGN_OR_RETURN(auto existing, ReadTeam(view, tenant, team_id));
-            if (existing) return AlreadyExists("team " + team_id + " already exists");
-            Decision d;
-            EventEnvelope& e = d.events.emplace_back();
-            e.set_aggregate_type(events::v1::AGGREGATE_TYPE_TEAM);
-            e.set_aggregate_id(team_id);
-            *e.mutable_effective_date() = service::ToProtoDate(Today());
-            e.mutable_team_created()->set_team_id(team_id);
-            e.mutable_team_created()->set_name(r->name());
-            return d;
-          }));
+          runner_.Run(MetaOf(*r), "team/" + team_id,
+                      [&](const projection::ReadView& view) -> Result<Decision> {
+                        TRAPPE_RETURN_IF_ERROR(ReadMunicipality(view, tenant).status());
+                        TRAPPE_ASSIGN_OR_RETURN(auto existing, ReadTeam(view, tenant, team_id));
+                        if (existing) return AlreadyExists("team " + team_id + " already exists");
+                        Decision d;
+                        EventEnvelope& e = d.events.emplace_back();
+                        e.set_aggregate_type(events::v1::AGGREGATE_TYPE_TEAM);
+                        e.set_aggregate_id(team_id);
+                        *e.mutable_effective_date() = service::ToProtoDate(Today());
+                        e.mutable_team_created()->set_team_id(team_id);
+                        e.mutable_team_created()->set_name(r->name());
+                        return d;
+                      }));
       service::FillWriteResponse(outcome, out);
       out->set_team_id(outcome.aggregate_id);
       return Status::Ok();
@@ -155,7 +160,8 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r->team_id(), "team_id"));
       TRAPPE_RETURN_IF_ERROR(ValidateFte(r->fte_milli(), "fte_milli"));
       if (r->has_target_points_override()) {
-        TRAPPE_RETURN_IF_ERROR(ValidateTarget(r->target_points_override(), "target_points_override"));
+        TRAPPE_RETURN_IF_ERROR(
+            ValidateTarget(r->target_points_override(), "target_points_override"));
       }
       TRAPPE_ASSIGN_OR_RETURN(const CivilDate start,
                               service::ToCivilDateOr(r->start_date(), "start_date", Today()));
@@ -163,27 +169,31 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       const std::string id = r->caseworker_id().empty() ? ids_->NewId() : r->caseworker_id();
       TRAPPE_ASSIGN_OR_RETURN(
           service::CommandOutcome outcome,
-          runner_.Run(MetaOf(*r), "caseworker/" + id, [&](const projection::ReadView& view) -> Result<Decision> {
-            TRAPPE_RETURN_IF_ERROR(ReadMunicipality(view, tenant).status());
-            TRAPPE_ASSIGN_OR_RETURN(auto team, ReadTeam(view, tenant, r->team_id()));
-            if (!team) return NotFound("team " + r->team_id() + " does not exist");
-            TRAPPE_ASSIGN_OR_RETURN(const uint64_t version,
-                                    ReadVersion(view, CaseworkerVersionKey(tenant, id)));
-            if (version > 0) return AlreadyExists("caseworker " + id + " is already registered");
-            Decision d;
-            EventEnvelope& e = d.events.emplace_back();
-            e.set_aggregate_type(events::v1::AGGREGATE_TYPE_CASEWORKER);
-            e.set_aggregate_id(id);
-            *e.mutable_effective_date() = service::ToProtoDate(start);
-            auto* p = e.mutable_caseworker_registered();
-            p->set_caseworker_id(id);
-            p->set_display_name(r->display_name());
-            p->set_team_id(r->team_id());
-            p->set_fte_milli(r->fte_milli());
-            if (r->has_target_points_override()) p->set_target_points_override(r->target_points_override());
-            *p->mutable_start_date() = service::ToProtoDate(start);
-            return d;
-          }));
+          runner_.Run(MetaOf(*r), "caseworker/" + id,
+                      [&](const projection::ReadView& view) -> Result<Decision> {
+                        TRAPPE_RETURN_IF_ERROR(ReadMunicipality(view, tenant).status());
+                        TRAPPE_ASSIGN_OR_RETURN(auto team, ReadTeam(view, tenant, r->team_id()));
+                        if (!team) return NotFound("team " + r->team_id() + " does not exist");
+                        TRAPPE_ASSIGN_OR_RETURN(
+                            const uint64_t version,
+                            ReadVersion(view, CaseworkerVersionKey(tenant, id)));
+                        if (version > 0)
+                          return AlreadyExists("caseworker " + id + " is already registered");
+                        Decision d;
+                        EventEnvelope& e = d.events.emplace_back();
+                        e.set_aggregate_type(events::v1::AGGREGATE_TYPE_CASEWORKER);
+                        e.set_aggregate_id(id);
+                        *e.mutable_effective_date() = service::ToProtoDate(start);
+                        auto* p = e.mutable_caseworker_registered();
+                        p->set_caseworker_id(id);
+                        p->set_display_name(r->display_name());
+                        p->set_team_id(r->team_id());
+                        p->set_fte_milli(r->fte_milli());
+                        if (r->has_target_points_override())
+                          p->set_target_points_override(r->target_points_override());
+                        *p->mutable_start_date() = service::ToProtoDate(start);
+                        return d;
+                      }));
       service::FillWriteResponse(outcome, out);
       out->set_caseworker_id(outcome.aggregate_id);
       return Status::Ok();
@@ -199,63 +209,74 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       if (r->has_team_id()) TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r->team_id(), "team_id"));
       if (r->has_fte_milli()) TRAPPE_RETURN_IF_ERROR(ValidateFte(r->fte_milli(), "fte_milli"));
       if (r->has_target_points_override()) {
-        TRAPPE_RETURN_IF_ERROR(ValidateTarget(r->target_points_override(), "target_points_override"));
+        TRAPPE_RETURN_IF_ERROR(
+            ValidateTarget(r->target_points_override(), "target_points_override"));
       }
       if (r->has_remove_target_override() && !r->remove_target_override()) {
         return InvalidArgument("remove_target_override", "must be true when given");
       }
-      if (r->has_display_name()) TRAPPE_RETURN_IF_ERROR(service::ValidateText(r->display_name(), "display_name"));
-      if (!r->reason().empty()) TRAPPE_RETURN_IF_ERROR(service::ValidateText(r->reason(), "reason", 500));
+      if (r->has_display_name())
+        TRAPPE_RETURN_IF_ERROR(service::ValidateText(r->display_name(), "display_name"));
+      if (!r->reason().empty())
+        TRAPPE_RETURN_IF_ERROR(service::ValidateText(r->reason(), "reason", 500));
       std::optional<CivilDate> leaving;
       if (service::IsSet(r->leaving_date())) {
         TRAPPE_ASSIGN_OR_RETURN(leaving, service::ToCivilDate(r->leaving_date(), "leaving_date"));
       }
-      if (!r->has_team_id() && !r->has_fte_milli() && r->target_case() == v1::ChangeCaseworkerRequest::TARGET_NOT_SET &&
-          !leaving && !r->has_display_name()) {
-        return InvalidArgument("caseworker_id", "a change needs at least one of team_id, fte_milli, "
-                                                "target_points_override, remove_target_override, "
-                                                "leaving_date, display_name");
+      if (!r->has_team_id() && !r->has_fte_milli() &&
+          r->target_case() == v1::ChangeCaseworkerRequest::TARGET_NOT_SET && !leaving &&
+          !r->has_display_name()) {
+        return InvalidArgument("caseworker_id",
+                               "a change needs at least one of team_id, fte_milli, "
+                               "target_points_override, remove_target_override, "
+                               "leaving_date, display_name");
       }
-      TRAPPE_ASSIGN_OR_RETURN(const CivilDate on,
-                              service::ToCivilDateOr(r->effective_date(), "effective_date", Today()));
+      TRAPPE_ASSIGN_OR_RETURN(
+          const CivilDate on,
+          service::ToCivilDateOr(r->effective_date(), "effective_date", Today()));
       const std::string tenant = r->tenant();
       const std::string id = r->caseworker_id();
       TRAPPE_ASSIGN_OR_RETURN(
           service::CommandOutcome outcome,
-          runner_.Run(MetaOf(*r, r->expected_version()), "caseworker/" + id,
-                      [&](const projection::ReadView& view) -> Result<Decision> {
-            TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, id));
-            if (!record) return NotFound("caseworker " + id + " is not registered");
-            if (on < record->facts.joined_on) {
-              return InvalidArgument("effective_date", on.ToString() + " is before the caseworker's start " +
-                                                           record->facts.joined_on.ToString());
-            }
-            if (leaving && *leaving < record->facts.joined_on) {
-              return InvalidArgument("leaving_date", leaving->ToString() + " is before the caseworker's start " +
-                                                         record->facts.joined_on.ToString());
-            }
-            if (r->has_team_id()) {
-              TRAPPE_ASSIGN_OR_RETURN(auto team, ReadTeam(view, tenant, r->team_id()));
-              if (!team) return NotFound("team " + r->team_id() + " does not exist");
-            }
-            Decision d;
-            TRAPPE_ASSIGN_OR_RETURN(d.current_version, ReadVersion(view, CaseworkerVersionKey(tenant, id)));
-            EventEnvelope& e = d.events.emplace_back();
-            e.set_aggregate_type(events::v1::AGGREGATE_TYPE_CASEWORKER);
-            e.set_aggregate_id(id);
-            *e.mutable_effective_date() = service::ToProtoDate(on);
-            auto* p = e.mutable_caseworker_changed();
-            p->set_caseworker_id(id);
-            if (r->has_team_id()) p->set_team_id(r->team_id());
-            if (r->has_fte_milli()) p->set_fte_milli(r->fte_milli());
-            if (r->has_target_points_override()) p->set_target_points_override(r->target_points_override());
-            if (r->has_remove_target_override()) p->set_target_override_removed(true);
-            if (leaving) *p->mutable_leaving_date() = service::ToProtoDate(*leaving);
-            *p->mutable_effective_date() = service::ToProtoDate(on);
-            p->set_reason(r->reason());
-            if (r->has_display_name()) p->set_display_name(r->display_name());
-            return d;
-          }));
+          runner_.Run(
+              MetaOf(*r, r->expected_version()), "caseworker/" + id,
+              [&](const projection::ReadView& view) -> Result<Decision> {
+                TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, id));
+                if (!record) return NotFound("caseworker " + id + " is not registered");
+                if (on < record->facts.joined_on) {
+                  return InvalidArgument("effective_date",
+                                         on.ToString() + " is before the caseworker's start " +
+                                             record->facts.joined_on.ToString());
+                }
+                if (leaving && *leaving < record->facts.joined_on) {
+                  return InvalidArgument("leaving_date", leaving->ToString() +
+                                                             " is before the caseworker's start " +
+                                                             record->facts.joined_on.ToString());
+                }
+                if (r->has_team_id()) {
+                  TRAPPE_ASSIGN_OR_RETURN(auto team, ReadTeam(view, tenant, r->team_id()));
+                  if (!team) return NotFound("team " + r->team_id() + " does not exist");
+                }
+                Decision d;
+                TRAPPE_ASSIGN_OR_RETURN(d.current_version,
+                                        ReadVersion(view, CaseworkerVersionKey(tenant, id)));
+                EventEnvelope& e = d.events.emplace_back();
+                e.set_aggregate_type(events::v1::AGGREGATE_TYPE_CASEWORKER);
+                e.set_aggregate_id(id);
+                *e.mutable_effective_date() = service::ToProtoDate(on);
+                auto* p = e.mutable_caseworker_changed();
+                p->set_caseworker_id(id);
+                if (r->has_team_id()) p->set_team_id(r->team_id());
+                if (r->has_fte_milli()) p->set_fte_milli(r->fte_milli());
+                if (r->has_target_points_override())
+                  p->set_target_points_override(r->target_points_override());
+                if (r->has_remove_target_override()) p->set_target_override_removed(true);
+                if (leaving) *p->mutable_leaving_date() = service::ToProtoDate(*leaving);
+                *p->mutable_effective_date() = service::ToProtoDate(on);
+                p->set_reason(r->reason());
+                if (r->has_display_name()) p->set_display_name(r->display_name());
+                return d;
+              }));
       service::FillWriteResponse(outcome, out);
       return Status::Ok();
     });
@@ -268,24 +289,28 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_RETURN_IF_ERROR(service::ValidateCommandMeta(MetaOf(*r, r->expected_version())));
       if (!r->has_weight_table()) return InvalidArgument("weight_table", "is required");
       TRAPPE_RETURN_IF_ERROR(WeightTableFromProto(r->weight_table(), "weight_table").status());
-      TRAPPE_ASSIGN_OR_RETURN(const CivilDate from,
-                              service::ToCivilDateOr(r->effective_from(), "effective_from", Today()));
+      TRAPPE_ASSIGN_OR_RETURN(
+          const CivilDate from,
+          service::ToCivilDateOr(r->effective_from(), "effective_from", Today()));
       const std::string tenant = r->tenant();
       TRAPPE_ASSIGN_OR_RETURN(
           service::CommandOutcome outcome,
           runner_.Run(MetaOf(*r, r->expected_version()), "weight-table",
                       [&](const projection::ReadView& view) -> Result<Decision> {
-            TRAPPE_RETURN_IF_ERROR(ReadMunicipality(view, tenant).status());
-            Decision d;
-            TRAPPE_ASSIGN_OR_RETURN(d.current_version, ReadVersion(view, WeightsVersionKey(tenant)));
-            EventEnvelope& e = d.events.emplace_back();
-            e.set_aggregate_type(events::v1::AGGREGATE_TYPE_WEIGHT_TABLE);
-            e.set_aggregate_id(tenant);
-            *e.mutable_effective_date() = service::ToProtoDate(from);
-            *e.mutable_weight_table_configured()->mutable_weight_table() = r->weight_table();
-            *e.mutable_weight_table_configured()->mutable_effective_from() = service::ToProtoDate(from);
-            return d;
-          }));
+                        TRAPPE_RETURN_IF_ERROR(ReadMunicipality(view, tenant).status());
+                        Decision d;
+                        TRAPPE_ASSIGN_OR_RETURN(d.current_version,
+                                                ReadVersion(view, WeightsVersionKey(tenant)));
+                        EventEnvelope& e = d.events.emplace_back();
+                        e.set_aggregate_type(events::v1::AGGREGATE_TYPE_WEIGHT_TABLE);
+                        e.set_aggregate_id(tenant);
+                        *e.mutable_effective_date() = service::ToProtoDate(from);
+                        *e.mutable_weight_table_configured()->mutable_weight_table() =
+                            r->weight_table();
+                        *e.mutable_weight_table_configured()->mutable_effective_from() =
+                            service::ToProtoDate(from);
+                        return d;
+                      }));
       service::FillWriteResponse(outcome, out);
       return Status::Ok();
     });
@@ -299,7 +324,8 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       const WeightTableInForce& t = TableOn(tables, query.date);
       *out->mutable_weight_table() = WeightTableToProto(t.table);
       *out->mutable_effective_from() = service::ToProtoDate(t.effective_from);
-      TRAPPE_ASSIGN_OR_RETURN(const uint64_t version, ReadVersion(*query.view, WeightsVersionKey(r->tenant())));
+      TRAPPE_ASSIGN_OR_RETURN(const uint64_t version,
+                              ReadVersion(*query.view, WeightsVersionKey(r->tenant())));
       out->set_version(version);
       return Status::Ok();
     });
@@ -310,10 +336,12 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
     return Reply([&]() -> Status {
       TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r->caseworker_id(), "caseworker_id"));
       TRAPPE_ASSIGN_OR_RETURN(auto query, BeginQuery(context, *r, r->as_of()));
-      TRAPPE_ASSIGN_OR_RETURN(LoadInputs inputs,
-                              ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker, r->caseworker_id()));
+      TRAPPE_ASSIGN_OR_RETURN(
+          LoadInputs inputs,
+          ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker, r->caseworker_id()));
       if (inputs.caseworkers.empty() && inputs.case_facts.empty()) {
-        return NotFound("caseworker " + r->caseworker_id() + " is not registered and holds no case");
+        return NotFound("caseworker " + r->caseworker_id() +
+                        " is not registered and holds no case");
       }
       TRAPPE_ASSIGN_OR_RETURN(const rules::Workload workload, ComputeWorkload(inputs, query.date));
       *out->mutable_load() = CaseworkerLoadOf(workload, inputs, r->caseworker_id(), true);
@@ -331,8 +359,8 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_ASSIGN_OR_RETURN(LoadInputs inputs,
                               ReadLoadInputs(*query.view, r->tenant(), Scope::kTeam, r->team_id()));
       TRAPPE_ASSIGN_OR_RETURN(const rules::Workload workload, ComputeWorkload(inputs, query.date));
-      *out->mutable_team_load() = ToProtoTeamLoad(workload, inputs, TableOn(inputs.tables, query.date).table,
-                                                  *team, r->include_cases());
+      *out->mutable_team_load() = ToProtoTeamLoad(
+          workload, inputs, TableOn(inputs.tables, query.date).table, *team, r->include_cases());
       return Status::Ok();
     });
   }
@@ -348,17 +376,23 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
                                   : ValidateOrgId(r->caseworker_id(), "caseworker_id"));
       TRAPPE_ASSIGN_OR_RETURN(const CivilDate start,
                               service::ToCivilDate(r->period().start_date(), "period.start_date"));
-      TRAPPE_ASSIGN_OR_RETURN(const CivilDate end, service::ToCivilDate(r->period().end_date(), "period.end_date"));
-      if (end < start) return InvalidArgument("period.end_date", "must not be before period.start_date");
-      if (r->interval() != v1::SERIES_INTERVAL_WEEKLY && r->interval() != v1::SERIES_INTERVAL_MONTHLY) {
-        return InvalidArgument("interval", "must be SERIES_INTERVAL_WEEKLY or SERIES_INTERVAL_MONTHLY");
+      TRAPPE_ASSIGN_OR_RETURN(const CivilDate end,
+                              service::ToCivilDate(r->period().end_date(), "period.end_date"));
+      if (end < start)
+        return InvalidArgument("period.end_date", "must not be before period.start_date");
+      if (r->interval() != v1::SERIES_INTERVAL_WEEKLY &&
+          r->interval() != v1::SERIES_INTERVAL_MONTHLY) {
+        return InvalidArgument("interval",
+                               "must be SERIES_INTERVAL_WEEKLY or SERIES_INTERVAL_MONTHLY");
       }
       std::vector<CivilDate> dates;
       for (int64_t i = 0;; ++i) {
-        const CivilDate d = r->interval() == v1::SERIES_INTERVAL_WEEKLY ? start.AddWeeks(i) : start.AddMonths(i);
+        const CivilDate d =
+            r->interval() == v1::SERIES_INTERVAL_WEEKLY ? start.AddWeeks(i) : start.AddMonths(i);
         if (end < d) break;
         if (dates.size() == kMaxSeriesPoints) {
-          return InvalidArgument("period", "gives more than " + std::to_string(kMaxSeriesPoints) + " points");
+          return InvalidArgument("period",
+                                 "gives more than " + std::to_string(kMaxSeriesPoints) + " points");
         }
         dates.push_back(d);
       }
@@ -369,14 +403,16 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
         TRAPPE_ASSIGN_OR_RETURN(team_record, ReadTeam(*query.view, r->tenant(), id));
         if (!team_record) return NotFound("team " + id + " does not exist");
       }
-      TRAPPE_ASSIGN_OR_RETURN(LoadInputs inputs,
-                              ReadLoadInputs(*query.view, r->tenant(), team ? Scope::kTeam : Scope::kCaseworker, id));
+      TRAPPE_ASSIGN_OR_RETURN(
+          LoadInputs inputs,
+          ReadLoadInputs(*query.view, r->tenant(), team ? Scope::kTeam : Scope::kCaseworker, id));
       for (const CivilDate d : dates) {
         TRAPPE_ASSIGN_OR_RETURN(const rules::Workload workload, ComputeWorkload(inputs, d));
         v1::LoadPoint* point = out->add_points();
         *point->mutable_as_of() = service::ToProtoDate(d);
         if (team) {
-          const v1::TeamLoad t = ToProtoTeamLoad(workload, inputs, TableOn(inputs.tables, d).table, *team_record, false);
+          const v1::TeamLoad t = ToProtoTeamLoad(workload, inputs, TableOn(inputs.tables, d).table,
+                                                 *team_record, false);
           point->set_load_millipoints(t.load_millipoints());
           point->set_target_millipoints(t.target_millipoints());
           point->set_headroom_millipoints(t.headroom_millipoints());
@@ -410,20 +446,24 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       }
       TRAPPE_ASSIGN_OR_RETURN(
           LoadInputs inputs,
-          ReadLoadInputs(*query.view, r->tenant(), r->team_id().empty() ? Scope::kMunicipality : Scope::kTeam,
-                         r->team_id()));
+          ReadLoadInputs(*query.view, r->tenant(),
+                         r->team_id().empty() ? Scope::kMunicipality : Scope::kTeam, r->team_id()));
       TRAPPE_ASSIGN_OR_RETURN(rules::Workload workload, ComputeWorkload(inputs, query.date));
       const rules::WeightTable& table = TableOn(inputs.tables, query.date).table;
-      const std::set<std::string> excluded(r->exclude_caseworker_ids().begin(), r->exclude_caseworker_ids().end());
+      const std::set<std::string> excluded(r->exclude_caseworker_ids().begin(),
+                                           r->exclude_caseworker_ids().end());
       rules::Workload candidates = workload;
-      std::erase_if(candidates.caseworkers, [&](const auto& cw) { return excluded.contains(cw.caseworker_id); });
+      std::erase_if(candidates.caseworkers,
+                    [&](const auto& cw) { return excluded.contains(cw.caseworker_id); });
       const rules::CaseWeight new_case = NewCaseWeight(table, grade, query.date);
-      TRAPPE_ASSIGN_OR_RETURN(const rules::AssigneeSuggestion suggestion,
-                              rules::SuggestAssignee(table, candidates, new_case, role, r->team_id()));
+      TRAPPE_ASSIGN_OR_RETURN(
+          const rules::AssigneeSuggestion suggestion,
+          rules::SuggestAssignee(table, candidates, new_case, role, r->team_id()));
       if (suggestion.headroom_after < rules::Points()) {
-        return FailedPrecondition("no active caseworker" +
-                                  (r->team_id().empty() ? std::string() : " in team " + r->team_id()) +
-                                  " has headroom for the case: " + suggestion.reason);
+        return FailedPrecondition(
+            "no active caseworker" +
+            (r->team_id().empty() ? std::string() : " in team " + r->team_id()) +
+            " has headroom for the case: " + suggestion.reason);
       }
       out->set_caseworker_id(suggestion.caseworker_id);
       out->set_reason(suggestion.reason);
@@ -440,9 +480,11 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_ASSIGN_OR_RETURN(const rules::CaseGrade grade, GradeOfRequest(r->grade(), "grade"));
       TRAPPE_ASSIGN_OR_RETURN(const rules::CaseRole role, RoleFromProto(r->role(), "role"));
       TRAPPE_ASSIGN_OR_RETURN(auto query, BeginQuery(context, *r, r->as_of()));
-      TRAPPE_ASSIGN_OR_RETURN(LoadInputs inputs,
-                              ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker, r->caseworker_id()));
-      if (inputs.caseworkers.empty()) return NotFound("caseworker " + r->caseworker_id() + " is not registered");
+      TRAPPE_ASSIGN_OR_RETURN(
+          LoadInputs inputs,
+          ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker, r->caseworker_id()));
+      if (inputs.caseworkers.empty())
+        return NotFound("caseworker " + r->caseworker_id() + " is not registered");
       TRAPPE_ASSIGN_OR_RETURN(const rules::Workload workload, ComputeWorkload(inputs, query.date));
       const rules::WeightTable& table = TableOn(inputs.tables, query.date).table;
       const rules::CaseworkerLoad* load = workload.Find(r->caseworker_id());
@@ -451,13 +493,14 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
                                   query.date.ToString());
       }
       const rules::CaseWeight new_case = NewCaseWeight(table, grade, query.date);
-      const rules::Points share = new_case.points.Percent(
-          role == rules::CaseRole::kPrimary ? table.primary_share_percent : table.co_worker_share_percent);
+      const rules::Points share = new_case.points.Percent(role == rules::CaseRole::kPrimary
+                                                              ? table.primary_share_percent
+                                                              : table.co_worker_share_percent);
       const rules::Points after = load->points + share;
       const int64_t count_after = load->primary_cases + (role == rules::CaseRole::kPrimary ? 1 : 0);
       const bool within_target = after <= load->target;
-      const bool within_count =
-          rules::CountStatus(table, load->fte_percent, count_after) != rules::CaseCountStatus::kAbove;
+      const bool within_count = rules::CountStatus(table, load->fte_percent, count_after) !=
+                                rules::CaseCountStatus::kAbove;
       out->set_within_target(within_target);
       out->set_within_case_count_guidance(within_count);
       out->set_load_after_millipoints(ToMillipoints(after));
@@ -465,11 +508,13 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       out->set_headroom_after_millipoints(ToMillipoints(load->target - after));
       out->set_case_count_after(static_cast<int32_t>(count_after));
       if (!within_target) {
-        out->add_warnings(after.ToString() + " points: above the target of " + load->target.ToString());
+        out->add_warnings(after.ToString() + " points: above the target of " +
+                          load->target.ToString());
       }
       if (!within_count) {
-        out->add_warnings(std::to_string(count_after) + " cases: above the guidance of " +
-                          rules::Points::Hundredths(table.guidance_max_cases * load->fte_percent).ToString());
+        out->add_warnings(
+            std::to_string(count_after) + " cases: above the guidance of " +
+            rules::Points::Hundredths(table.guidance_max_cases * load->fte_percent).ToString());
       }
       return Status::Ok();
     });
@@ -484,7 +529,8 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
   CivilDate Today() const { return CopenhagenDate(clock_->Now()); }
 
   template <typename Request>
-  Result<Query> BeginQuery(ServerContext* context, const Request& r, const common::v1::Date& as_of) {
+  Result<Query> BeginQuery(ServerContext* context, const Request& r,
+                           const common::v1::Date& as_of) {
     TRAPPE_RETURN_IF_ERROR(runtime_->CheckReady());
     TRAPPE_RETURN_IF_ERROR(service::ValidateTenant(r.tenant()));
     TRAPPE_ASSIGN_OR_RETURN(const CivilDate date, service::ToCivilDateOr(as_of, "as_of", Today()));
@@ -492,8 +538,9 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
     return Query{.view = engine_->Snapshot(), .date = date};
   }
 
-  static v1::CaseworkerLoad CaseworkerLoadOf(const rules::Workload& workload, const LoadInputs& inputs,
-                                             const std::string& id, bool with_cases) {
+  static v1::CaseworkerLoad CaseworkerLoadOf(const rules::Workload& workload,
+                                             const LoadInputs& inputs, const std::string& id,
+                                             bool with_cases) {
     const rules::WeightTable& table = TableOn(inputs.tables, workload.date).table;
     if (const rules::CaseworkerLoad* load = workload.Find(id)) {
       return ToProtoLoad(workload, *load, inputs, table, with_cases);
@@ -541,13 +588,15 @@ class WorkloadModule final : public service::ServiceModule {
 
 }  // namespace
 
-Result<std::unique_ptr<service::ServiceModule>> OpenWorkloadModule(const service::ModuleContext& context) {
+Result<std::unique_ptr<service::ServiceModule>> OpenWorkloadModule(
+    const service::ModuleContext& context) {
   if (context.log == nullptr || context.clock == nullptr || context.ids == nullptr) {
     return InvalidArgument("context", "needs a log, a clock and an id generator");
   }
   TRAPPE_ASSIGN_OR_RETURN(
-      auto engine, projection::Engine::Open(context.log, std::make_shared<WorkloadProjection>(),
-                                            {.directory = (context.data_dir / "workload").string()}));
+      auto engine,
+      projection::Engine::Open(context.log, std::make_shared<WorkloadProjection>(),
+                               {.directory = (context.data_dir / "workload").string()}));
   return std::unique_ptr<service::ServiceModule>(new WorkloadModule(std::move(engine), context));
 }
 

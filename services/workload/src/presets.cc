@@ -63,18 +63,22 @@ std::vector<pv1::PlacementType> PlacementTypesOf(rules::InterventionKind kind) {
     case K::kReinforcedFosterFamily: return {pv1::PLACEMENT_TYPE_REINFORCED_FOSTER_FAMILY};
     case K::kSpecialisedFosterFamily: return {pv1::PLACEMENT_TYPE_SPECIALISED_FOSTER_FAMILY};
     case K::kOwnRoomOrDormitory: return {pv1::PLACEMENT_TYPE_OWN_ROOM};
-    case K::kChildrensHome: return {pv1::PLACEMENT_TYPE_CHILDRENS_HOME, pv1::PLACEMENT_TYPE_OPHOLDSSTED};
+    case K::kChildrensHome:
+      return {pv1::PLACEMENT_TYPE_CHILDRENS_HOME, pv1::PLACEMENT_TYPE_OPHOLDSSTED};
     case K::kBoardingSchool: return {pv1::PLACEMENT_TYPE_BOARDING_SCHOOL};
     case K::kSupportingIntervention: break;
   }
   return {};
 }
 
-constexpr rules::InterventionKind kAllKinds[] = {
-    rules::InterventionKind::kSupportingIntervention, rules::InterventionKind::kNetworkFosterFamily,
-    rules::InterventionKind::kGeneralFosterFamily,    rules::InterventionKind::kReinforcedFosterFamily,
-    rules::InterventionKind::kSpecialisedFosterFamily, rules::InterventionKind::kOwnRoomOrDormitory,
-    rules::InterventionKind::kChildrensHome,          rules::InterventionKind::kBoardingSchool};
+constexpr rules::InterventionKind kAllKinds[] = {rules::InterventionKind::kSupportingIntervention,
+                                                 rules::InterventionKind::kNetworkFosterFamily,
+                                                 rules::InterventionKind::kGeneralFosterFamily,
+                                                 rules::InterventionKind::kReinforcedFosterFamily,
+                                                 rules::InterventionKind::kSpecialisedFosterFamily,
+                                                 rules::InterventionKind::kOwnRoomOrDormitory,
+                                                 rules::InterventionKind::kChildrensHome,
+                                                 rules::InterventionKind::kBoardingSchool};
 
 std::string_view TrackName(rules::Track track) {
   switch (track) {
@@ -91,7 +95,8 @@ std::string_view TrackName(rules::Track track) {
   return "FOLLOW_UP";
 }
 
-void SetTrigger(const rules::FollowUpRule& rule, rules::InterventionKindSet kinds, sv1::FollowUpRule& out) {
+void SetTrigger(const rules::FollowUpRule& rule, rules::InterventionKindSet kinds,
+                sv1::FollowUpRule& out) {
   switch (rule.trigger) {
     case rules::RuleTrigger::kReportReceived:
       out.set_trigger(sv1::RULE_TRIGGER_REPORT_OF_CONCERN_RECEIVED);
@@ -103,7 +108,8 @@ void SetTrigger(const rules::FollowUpRule& rule, rules::InterventionKindSet kind
   }
   if (kinds == rules::AllInterventionKinds()) {
     out.set_trigger(sv1::RULE_TRIGGER_INTERVENTION_STARTED);
-  } else if (kinds == rules::InterventionKindSet{rules::InterventionKind::kSupportingIntervention}) {
+  } else if (kinds ==
+             rules::InterventionKindSet{rules::InterventionKind::kSupportingIntervention}) {
     out.set_trigger(sv1::RULE_TRIGGER_SUPPORT_STARTED);
   } else {
     // Placements of some types (empty list: every placement type).
@@ -153,7 +159,8 @@ void SetResponsible(const rules::TrackSpec& track, sv1::FollowUpRule& out) {
       break;
     case rules::ResponsibleRole::kTeamLeader: out.set_responsible_team_leader(true); break;
   }
-  if (track.role_until_age) *out.mutable_responsible_until_placement_age() = PeriodOf(*track.role_until_age);
+  if (track.role_until_age)
+    *out.mutable_responsible_until_placement_age() = PeriodOf(*track.role_until_age);
 }
 
 }  // namespace
@@ -182,10 +189,11 @@ sv1::FollowUpRuleSet FollowUpRuleSetToProto(const std::string& name,
       }
       SetEvidence(track.satisfied_by, *r);
       SetResponsible(track, *r);
-      r->set_description(rule.id + " (" + rule.source + "): deadlines on the " + track_name + " track" +
-                         (rule.first_due ? ", first due " + rule.first_due->ToString() + " after the trigger"
-                                         : "") +
-                         (rule.recurrence.empty() ? "" : ", then recurring"));
+      r->set_description(
+          rule.id + " (" + rule.source + "): deadlines on the " + track_name + " track" +
+          (rule.first_due ? ", first due " + rule.first_due->ToString() + " after the trigger"
+                          : "") +
+          (rule.recurrence.empty() ? "" : ", then recurring"));
     }
   }
   return out;
@@ -204,7 +212,8 @@ Result<v1::MunicipalityRegistered> MunicipalityFromPresets(const std::string& co
   for (size_t i = 0; i < presets.size(); ++i) {
     const std::string& preset = presets[i];
     if (!seen.insert(preset).second) {
-      return InvalidArgument("presets[" + std::to_string(i) + "]", "'" + preset + "' is given twice");
+      return InvalidArgument("presets[" + std::to_string(i) + "]",
+                             "'" + preset + "' is given twice");
     }
     out.add_presets(preset);
     if (auto staircase = rules::StaircasePreset(preset); staircase.ok()) {

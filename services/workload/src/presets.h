@@ -20,8 +20,8 @@ namespace trappe::workload {
 // preset; INVALID_ARGUMENT (field "presets") a missing or doubled kind.
 // A follow-up rule set of the rules as the contract's FollowUpRuleSet: one entry per
 // (rule, track), entries of one rule sharing its id.
-scheduling::v1::FollowUpRuleSet FollowUpRuleSetToProto(const std::string& name,
-                                                       const std::vector<rules::FollowUpRule>& rules);
+scheduling::v1::FollowUpRuleSet FollowUpRuleSetToProto(
+    const std::string& name, const std::vector<rules::FollowUpRule>& rules);
 
 [[nodiscard]] Result<v1::MunicipalityRegistered> MunicipalityFromPresets(
     const std::string& code, const std::string& name, const std::vector<std::string>& presets,

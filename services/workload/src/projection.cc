@@ -32,9 +32,7 @@ std::string Version20(uint64_t version) {
   return buffer;
 }
 
-bool UsableId(std::string_view id) {
-  return !id.empty() && id.find('/') == std::string_view::npos;
-}
+bool UsableId(std::string_view id) { return !id.empty() && id.find('/') == std::string_view::npos; }
 
 bool IsOwnEvent(const EventEnvelope& e) {
   switch (e.payload_case()) {
@@ -49,13 +47,17 @@ bool IsOwnEvent(const EventEnvelope& e) {
 
 // The payload types this projection reads; a bad record of any of them must stop it.
 bool IsNeededType(std::string_view type) {
-  static constexpr std::string_view kNeeded[] = {
-      "trappe.cases.v1.CaseOpened",           "trappe.cases.v1.CaseClosed",
-      "trappe.cases.v1.CaseReopened",         "trappe.cases.v1.InvestigationStarted",
-      "trappe.cases.v1.InvestigationCompleted", "trappe.cases.v1.CaseworkerAssigned",
-      "trappe.cases.v1.CaseworkerUnassigned", "trappe.cases.v1.CaseWeightAssessed",
-      "trappe.placements.v1.InterventionStarted", "trappe.placements.v1.InterventionChanged",
-      "trappe.placements.v1.InterventionEnded"};
+  static constexpr std::string_view kNeeded[] = {"trappe.cases.v1.CaseOpened",
+                                                 "trappe.cases.v1.CaseClosed",
+                                                 "trappe.cases.v1.CaseReopened",
+                                                 "trappe.cases.v1.InvestigationStarted",
+                                                 "trappe.cases.v1.InvestigationCompleted",
+                                                 "trappe.cases.v1.CaseworkerAssigned",
+                                                 "trappe.cases.v1.CaseworkerUnassigned",
+                                                 "trappe.cases.v1.CaseWeightAssessed",
+                                                 "trappe.placements.v1.InterventionStarted",
+                                                 "trappe.placements.v1.InterventionChanged",
+                                                 "trappe.placements.v1.InterventionEnded"};
   if (type.starts_with("trappe.workload.")) return true;
   return std::find(std::begin(kNeeded), std::end(kNeeded), type) != std::end(kNeeded);
 }
@@ -87,9 +89,9 @@ Status ApplyOrg(const EventEnvelope& e, projection::ApplyContext& c) {
       if (!date.ok()) return Status::Ok();
       v1::WeightTableConfigured stored = p;
       *stored.mutable_effective_from() = d;
-      TRAPPE_RETURN_IF_ERROR(c.Put(
-          kOrg, WeightsPrefix(t) + date->ToString() + "/" + Version20(e.aggregate_version()),
-          stored.SerializeAsString()));
+      TRAPPE_RETURN_IF_ERROR(
+          c.Put(kOrg, WeightsPrefix(t) + date->ToString() + "/" + Version20(e.aggregate_version()),
+                stored.SerializeAsString()));
       return PutVersion(c, WeightsVersionKey(t), e.aggregate_version());
     }
     case EventEnvelope::kTeamCreated: {
@@ -111,16 +113,26 @@ Status ApplyOrg(const EventEnvelope& e, projection::ApplyContext& c) {
       } else {
         *stored.mutable_caseworker_changed() = e.caseworker_changed();
       }
-      TRAPPE_RETURN_IF_ERROR(c.Put(kOrg, CaseworkerEventsPrefix(t, id) + Version20(e.aggregate_version()),
+      TRAPPE_RETURN_IF_ERROR(c.Put(kOrg,
+                                   CaseworkerEventsPrefix(t, id) + Version20(e.aggregate_version()),
                                    stored.SerializeAsString()));
       TRAPPE_RETURN_IF_ERROR(PutVersion(c, CaseworkerVersionKey(t, id), e.aggregate_version()));
-      const std::string& team = registered ? e.caseworker_registered().team_id()
-                                           : e.caseworker_changed().team_id();
+      const std::string& team =
+          registered ? e.caseworker_registered().team_id() : e.caseworker_changed().team_id();
       if (UsableId(team)) TRAPPE_RETURN_IF_ERROR(c.Put(kOrg, TeamMembersPrefix(t, team) + id, ""));
       return Status::Ok();
     }
     default: return Status::Ok();
   }
+}
+
+// Everyone ever assigned to the case (usable ids only).
+std::set<std::string> Holders(const CaseRecord& record) {
+  std::set<std::string> ids;
+  for (const auto& a : record.facts.assignments) {
+    if (UsableId(a.caseworker_id)) ids.insert(a.caseworker_id);
+  }
+  return ids;
 }
 
 Status ApplyCase(const EventEnvelope& e, projection::ApplyContext& c) {
@@ -134,21 +146,21 @@ Status ApplyCase(const EventEnvelope& e, projection::ApplyContext& c) {
     TRAPPE_ASSIGN_OR_RETURN(record, DecodeCaseRecord(case_id, *stored));
   }
   record.facts.case_id = case_id;
+  const std::set<std::string> held_before = Holders(record);
   if (!FoldCaseEvent(e, record)) return Status::Ok();
-  // The record is kept under the case and copied under every index entry that leads to it,
-  // so a team or caseworker query reads its cases with one sequential scan each instead of
-  // a point lookup per case.
+  // The record is kept under the case and copied under its team, so a team query reads
+  // its cases with one sequential scan instead of a point lookup per case. A caseworker's
+  // index holds keys only, written once when they first appear in the case: rewriting a
+  // copy under every holder on every event multiplied the writes, and the versions the
+  // memtable keeps of them slowed every scan.
   const std::string value = EncodeCaseRecord(record);
   TRAPPE_RETURN_IF_ERROR(c.Put(kCases, key, value));
   if (UsableId(record.team_id)) {
     TRAPPE_RETURN_IF_ERROR(c.Put(kCases, TeamCasesPrefix(t, record.team_id) + case_id, value));
   }
-  std::set<std::string_view> caseworkers;
-  for (const auto& a : record.facts.assignments) {
-    if (UsableId(a.caseworker_id)) caseworkers.insert(a.caseworker_id);
-  }
-  for (std::string_view cw : caseworkers) {
-    TRAPPE_RETURN_IF_ERROR(c.Put(kCases, CaseworkerCasesPrefix(t, cw) + case_id, value));
+  for (const std::string& cw : Holders(record)) {
+    if (held_before.contains(cw)) continue;
+    TRAPPE_RETURN_IF_ERROR(c.Put(kCases, CaseworkerCasesPrefix(t, cw) + case_id, ""));
   }
   return Status::Ok();
 }
@@ -221,7 +233,8 @@ Result<std::vector<WeightTableInForce>> ReadWeightTables(const projection::ReadV
     auto table = WeightTableFromProto(stored.weight_table(), "weight_table");
     auto from = service::ToCivilDate(stored.effective_from(), "effective_from");
     if (!table.ok() || !from.ok()) return true;  // an invalid table in the log is not in force
-    WeightTableInForce entry{.table = *table, .proto = stored.weight_table(), .effective_from = *from};
+    WeightTableInForce entry{
+        .table = *table, .proto = stored.weight_table(), .effective_from = *from};
     entry.version = std::stoull(std::string(key.substr(key.rfind('/') + 1)));
     tables.push_back(std::move(entry));
     return true;
@@ -262,17 +275,18 @@ Result<std::optional<CaseworkerRecord>> ReadCaseworker(const projection::ReadVie
   CaseworkerRecord record;
   bool found = false;
   Status error;
-  TRAPPE_RETURN_IF_ERROR(view.Scan(kOrg, CaseworkerEventsPrefix(tenant, caseworker_id),
-                                   [&](std::string_view, std::string_view value) {
-                                     EventEnvelope e;
-                                     if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                       error = DataLoss("caseworker record is corrupt");
-                                       return false;
-                                     }
-                                     FoldCaseworkerEvent(e, record);
-                                     found = found || e.has_caseworker_registered();
-                                     return true;
-                                   }));
+  TRAPPE_RETURN_IF_ERROR(
+      view.Scan(kOrg, CaseworkerEventsPrefix(tenant, caseworker_id),
+                [&](std::string_view, std::string_view value) {
+                  EventEnvelope e;
+                  if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                    error = DataLoss("caseworker record is corrupt");
+                    return false;
+                  }
+                  FoldCaseworkerEvent(e, record);
+                  found = found || e.has_caseworker_registered();
+                  return true;
+                }));
   TRAPPE_RETURN_IF_ERROR(error);
   if (!found) return std::optional<CaseworkerRecord>();
   return std::optional<CaseworkerRecord>(std::move(record));
@@ -292,22 +306,42 @@ Status ScanCases(const projection::ReadView& view, const std::string& prefix,
                  const std::function<bool(std::string_view case_id)>& wanted,
                  const std::function<void(CaseRecord record)>& fn) {
   Status error;
-  TRAPPE_RETURN_IF_ERROR(view.Scan(kCases, prefix, [&](std::string_view key, std::string_view value) {
-    const std::string_view case_id = key.substr(prefix.size());
-    if (!wanted(case_id)) return true;
-    auto record = DecodeCaseRecord(case_id, value);
-    if (!record.ok()) {
-      error = record.status();
-      return false;
-    }
-    fn(std::move(record).value());
-    return true;
-  }));
+  TRAPPE_RETURN_IF_ERROR(
+      view.Scan(kCases, prefix, [&](std::string_view key, std::string_view value) {
+        const std::string_view case_id = key.substr(prefix.size());
+        if (!wanted(case_id)) return true;
+        auto record = DecodeCaseRecord(case_id, value);
+        if (!record.ok()) {
+          error = record.status();
+          return false;
+        }
+        fn(std::move(record).value());
+        return true;
+      }));
   return error;
 }
 
-Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view, std::string_view tenant,
-                                           std::string_view case_id) {
+Status ScanListedCases(const projection::ReadView& view, std::string_view tenant,
+                       const std::string& prefix,
+                       const std::function<bool(std::string_view case_id)>& wanted,
+                       const std::function<void(CaseRecord record)>& fn) {
+  std::vector<std::string> ids;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(kCases, prefix, [&](std::string_view key, std::string_view) {
+    const std::string_view case_id = key.substr(prefix.size());
+    if (wanted(case_id)) ids.emplace_back(case_id);
+    return true;
+  }));
+  for (const std::string& id : ids) {
+    TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCase(view, tenant, id));
+    if (!record)
+      return DataLoss("case " + id + " is indexed under " + prefix + " but has no record");
+    fn(std::move(*record));
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view,
+                                           std::string_view tenant, std::string_view case_id) {
   TRAPPE_ASSIGN_OR_RETURN(auto value, view.Get(kCases, CaseKey(tenant, case_id)));
   if (!value) return std::optional<CaseRecord>();
   TRAPPE_ASSIGN_OR_RETURN(CaseRecord record, DecodeCaseRecord(case_id, *value));

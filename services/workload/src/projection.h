@@ -13,10 +13,11 @@
 //             <t>/cw-version/<caseworker_id>        the CASEWORKER aggregate's version
 //             <t>/team-member/<team_id>/<cw_id>     anyone who ever belonged to the team
 //   cases     <t>/case/<case_id>                    CaseRecord (case_record.h)
-//             <t>/cw-case/<cw_id>/<case_id>         every case a caseworker ever held
-//             <t>/team-case/<team_id>/<case_id>     every case opened in the team
-//   (both indexes carry a copy of the CaseRecord, so that a query scans instead of looking
-//   up case by case)
+//             <t>/team-case/<team_id>/<case_id>     every case opened in the team (a copy of
+//                                                   the CaseRecord: a team query scans instead
+//                                                   of looking up case by case)
+//             <t>/cw-case/<cw_id>/<case_id>         every case a caseworker ever held (no
+//                                                   value: written once, read by lookups)
 //
 // Everything is keyed by content and written per aggregate in version (log) order, so the
 // store does not depend on how the two topics interleave: a case that names a caseworker
@@ -29,8 +30,8 @@
 #include <string>
 #include <vector>
 
-#include "caseworker_record.h"
 #include "case_record.h"
+#include "caseworker_record.h"
 #include "trappe/projection/projection.h"
 #include "trappe/projection/read_view.h"
 #include "trappe/rules/weights.h"
@@ -46,6 +47,8 @@ inline constexpr projection::FamilyId kCases = 2;
 class WorkloadProjection final : public projection::Projection {
  public:
   std::string Name() const override { return "workload"; }
+  // 2: the caseworker index holds keys only (1 copied the case record under it).
+  uint32_t Version() const override { return 2; }
   std::vector<std::string> Topics() const override;
   std::vector<std::string> ColumnFamilies() const override { return {"requests", "org", "cases"}; }
   Status Apply(const projection::Event& event, projection::ApplyContext& context) const override;
@@ -84,7 +87,8 @@ struct WeightTableInForce {
     const projection::ReadView& view, std::string_view tenant);
 // The table in force on `date` (the first one before any took effect).
 const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables, CivilDate date);
-[[nodiscard]] Result<uint64_t> ReadVersion(const projection::ReadView& view, const std::string& key);
+[[nodiscard]] Result<uint64_t> ReadVersion(const projection::ReadView& view,
+                                           const std::string& key);
 [[nodiscard]] Result<std::optional<v1::TeamCreated>> ReadTeam(const projection::ReadView& view,
                                                               std::string_view tenant,
                                                               std::string_view team_id);
@@ -94,11 +98,17 @@ const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables,
 [[nodiscard]] Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
                                                        projection::FamilyId family,
                                                        const std::string& prefix);
-// Calls `fn` with each case record under `prefix` (an index prefix above), decoding only
-// those for which `wanted(case_id)` is true.
+// Calls `fn` with each case record under `prefix` (the team index or the cases
+// themselves), decoding only those for which `wanted(case_id)` is true.
 [[nodiscard]] Status ScanCases(const projection::ReadView& view, const std::string& prefix,
                                const std::function<bool(std::string_view case_id)>& wanted,
                                const std::function<void(CaseRecord record)>& fn);
+// The same for a key-only index (a caseworker's cases): each wanted case is read from its
+// record. DATA_LOSS if an indexed case has no record.
+[[nodiscard]] Status ScanListedCases(const projection::ReadView& view, std::string_view tenant,
+                                     const std::string& prefix,
+                                     const std::function<bool(std::string_view case_id)>& wanted,
+                                     const std::function<void(CaseRecord record)>& fn);
 [[nodiscard]] Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view,
                                                          std::string_view tenant,
                                                          std::string_view case_id);

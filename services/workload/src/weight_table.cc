@@ -34,7 +34,8 @@ common::v1::CalendarPeriod PeriodToProto(rules::CalendarDuration d) {
 
 Result<int64_t> PercentFromBp(int32_t bp, const std::string& field) {
   if (bp < 0 || bp > 10000 || bp % 100 != 0) {
-    return InvalidArgument(field, "must be 0 to 10000 basis points in whole per cent (multiples of 100)");
+    return InvalidArgument(field,
+                           "must be 0 to 10000 basis points in whole per cent (multiples of 100)");
   }
   return bp / 100;
 }
@@ -67,7 +68,8 @@ Result<rules::WeightTable> WeightTableFromProto(const v1::WeightTable& p, std::s
     const auto& g = p.grade_points(i);
     const std::string at = At(field, "grade_points[" + std::to_string(i) + "]");
     const rules::CaseGrade grade = GradeFromProto(g.grade());
-    if (grade == rules::CaseGrade::kUnassessed) return InvalidArgument(at + ".grade", "must be a grade");
+    if (grade == rules::CaseGrade::kUnassessed)
+      return InvalidArgument(at + ".grade", "must be a grade");
     if (!grades.insert(grade).second) return InvalidArgument(at + ".grade", "appears twice");
     if (g.points() < 0) return InvalidArgument(at + ".points", "must not be negative");
     const rules::Points points = rules::Points::Whole(g.points());
@@ -93,7 +95,8 @@ Result<rules::WeightTable> WeightTableFromProto(const v1::WeightTable& p, std::s
     const rules::Points points = rules::Points::Whole(m.points());
     switch (m.kind()) {
       case v1::WEIGHT_MODIFIER_KIND_EARLY_PLACEMENT: {
-        TRAPPE_ASSIGN_OR_RETURN(t.placement_first_period, PeriodFromProto(m.period(), at + ".period"));
+        TRAPPE_ASSIGN_OR_RETURN(t.placement_first_period,
+                                PeriodFromProto(m.period(), at + ".period"));
         t.placement_first_period_points = points;
         has_early = true;
         break;
@@ -154,10 +157,12 @@ v1::WeightTable WeightTableToProto(const rules::WeightTable& t) {
   *early->mutable_period() = PeriodToProto(t.placement_first_period);
   auto* no_consent = p.add_modifiers();
   no_consent->set_kind(v1::WEIGHT_MODIFIER_KIND_PLACEMENT_WITHOUT_CONSENT);
-  no_consent->set_points(static_cast<int32_t>(t.placement_without_consent_points.hundredths() / 100));
+  no_consent->set_points(
+      static_cast<int32_t>(t.placement_without_consent_points.hundredths() / 100));
   auto* investigation = p.add_modifiers();
   investigation->set_kind(v1::WEIGHT_MODIFIER_KIND_INVESTIGATION_RUNNING);
-  investigation->set_points(static_cast<int32_t>(t.investigation_running_points.hundredths() / 100));
+  investigation->set_points(
+      static_cast<int32_t>(t.investigation_running_points.hundredths() / 100));
   p.set_primary_share_bp(static_cast<int32_t>(t.primary_share_percent * 100));
   p.set_co_worker_share_bp(static_cast<int32_t>(t.co_worker_share_percent * 100));
   p.set_target_points_per_fte(static_cast<int32_t>(t.target_per_full_time.hundredths() / 100));

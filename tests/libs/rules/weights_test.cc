@@ -2,6 +2,7 @@
 // loads.
 #include "trappe/rules/weights.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -128,7 +129,8 @@ TEST(CasePointsTest, GradeAndEachModifierWhileItsConditionHolds) {
       {PointsReasonKind::kGrade, P(10), "VERY_COMPLEX"},
       {PointsReasonKind::kPlacementFirstPeriod, P(2),
        "placement p-1 in its first 12 months (since 2024-03-01, until 2025-03-01)"},
-      {PointsReasonKind::kPlacementWithoutConsent, P(2), "placement p-1 without consent (par. 47)"}};
+      {PointsReasonKind::kPlacementWithoutConsent, P(2),
+       "placement p-1 without consent (par. 47)"}};
   EXPECT_EQ(june.reasons, why);
   EXPECT_EQ(june.reasons[0].Line(), "VERY_COMPLEX: 10");
   EXPECT_EQ(june.reasons[2].Line(), "+2: placement p-1 without consent (par. 47)");
@@ -256,6 +258,28 @@ TEST(WorkloadTest, LoadsOfAMixOfGradesAndModifiersOnSeveralDates) {
                         {"cw-b", 21, 96, 75, 2, 1},
                         {"cw-d", 0, 120, 120, 0, 0},
                         {"cw-e", 0, 120, 120, 0, 0}});
+}
+
+TEST(WorkloadTest, EachShareNamesItsCaseAmongTheCasesSortedById) {
+  Team t = TwoTeams();
+  // Given in reverse: the answer lists the cases by id, and each share must follow its case.
+  std::reverse(t.cases.begin(), t.cases.end());
+  ASSERT_OK_AND_ASSIGN(const Workload w,
+                       WorkloadOn(DefaultWeights(), t.caseworkers, t.cases, D("2024-03-15")));
+  std::vector<std::string> ids;
+  for (const CaseWeight& c : w.cases) ids.push_back(c.case_id);
+  EXPECT_THAT(ids, ::testing::ElementsAre("c-1", "c-2", "c-3", "c-4", "c-5"));
+  size_t shares = 0;
+  for (const CaseworkerLoad& l : w.caseworkers) {
+    for (const CaseShare& s : l.cases) {
+      SCOPED_TRACE(l.caseworker_id + " " + s.case_id);
+      ASSERT_LT(s.case_index, w.cases.size());
+      EXPECT_EQ(w.cases[s.case_index].case_id, s.case_id);
+      EXPECT_EQ(w.cases[s.case_index].points, s.case_points);
+      ++shares;
+    }
+  }
+  EXPECT_EQ(shares, 6u);  // c-2 has a primary and a co-worker
 }
 
 TEST(WorkloadTest, ACaseMovingBetweenCaseworkersCountsForWhoeverHoldsItThatDay) {

@@ -50,6 +50,7 @@ struct CaseShare {
   CaseRole role = CaseRole::kPrimary;
   Points case_points;
   Points share;
+  size_t case_index = 0;  // the case's weight and reasons: Workload::cases[case_index]
 };
 
 struct CaseworkerLoad {
