@@ -413,7 +413,9 @@ Result<std::vector<Position>> Core::Append(std::string_view topic, std::vector<R
   for (size_t i = 0; i < records.size(); ++i) {
     pending.partitions.push_back(PartitionForKey(records[i].key, state->partitions));
     internal::EncodeRecordValue(records[i], now_ms, &pending.values[i]);
-    pending.bytes += pending.values[i].size() + state->key_prefix.size() + 12;
+    // What the record takes in the group's write batch: key (topic prefix, partition and
+    // offset), value, and the batch's framing of it (a tag, the column family, two lengths).
+    pending.bytes += state->key_prefix.size() + 12 + pending.values[i].size() + 16;
   }
   records.clear();
 
@@ -466,7 +468,9 @@ void Core::LeadGroupCommit(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
 
   // Offsets: only the leader moves `next`, so no lock is needed here.
-  rocksdb::WriteBatch batch(group_bytes + group.size() * 64);
+  // Sized for the whole group (plus the batch header), so it never grows while built: a
+  // growing batch copied itself, about 5% of the CPU with batches of 100 records.
+  rocksdb::WriteBatch batch(group_bytes + 64);
   std::vector<TopicState*> touched;
   std::string key;
   for (PendingAppend* p : group) {
