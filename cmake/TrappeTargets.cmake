@@ -6,6 +6,9 @@
 #   trappe_test(<name> SOURCES ... [DEPS ...] [LABELS ...])
 #       a GoogleTest binary whose tests ctest discovers one by one.
 #   trappe_benchmark(<name> SOURCES ... [DEPS ...])
+#   trappe_server_allocator(<target>)
+#       links a program with the allocator the servers ship with (tcmalloc, see
+#       TRAPPE_TCMALLOC); benchmarks have it too, so they measure what runs.
 
 function(trappe_warnings target)
   target_compile_options(${target} PRIVATE
@@ -65,4 +68,13 @@ function(trappe_benchmark name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
   trappe_warnings(${name})
+  trappe_server_allocator(${name})
+endfunction()
+
+function(trappe_server_allocator target)
+  if(TARGET PkgConfig::TCMALLOC)
+    # Nothing calls tcmalloc by name, so a linker that drops unused libraries would drop it.
+    # Debian's does not; tests/deploy checks that the server programs still load it.
+    target_link_libraries(${target} PRIVATE PkgConfig::TCMALLOC)
+  endif()
 endfunction()
