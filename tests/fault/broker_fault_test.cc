@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "read_topic.h"
+#include "requests.h"
 #include "trappe/eventlog/kafka_mock_cluster.h"
 #include "trappe/eventlog/open.h"
 #include "trappe/events/v1/envelope.pb.h"
@@ -72,12 +73,7 @@ class BrokerFaultTest : public ::testing::Test {
   }
 
   Outcome Register() {
-    wl::RegisterMunicipalityRequest r;
-    r.set_tenant(kTenant);
-    r.set_request_id("register");
-    r.set_actor("admin");
-    r.set_name("Herning Kommune");
-    for (const char* p : {"national-staircase", "barnets-lov", "default-weights"}) r.add_presets(p);
+    const wl::RegisterMunicipalityRequest r = RegisterHerning(kTenant);
     wl::RegisterMunicipalityResponse out;
     const grpc::Status s = stub_->RegisterMunicipality(Context().get(), r, &out);
     return Record("register", s);

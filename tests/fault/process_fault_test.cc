@@ -18,6 +18,7 @@
 
 #include "cluster.h"
 #include "read_topic.h"
+#include "requests.h"
 #include "trappe/cases/v1/service.grpc.pb.h"
 #include "trappe/eventlog/open.h"
 #include "trappe/events/v1/envelope.pb.h"
@@ -60,12 +61,7 @@ class Client {
   explicit Client(Cluster* cluster) : cluster_(cluster) {}
 
   Status Register() {
-    wl::RegisterMunicipalityRequest r;
-    r.set_tenant(kTenant);
-    r.set_request_id("register");
-    r.set_actor("admin");
-    r.set_name("Herning Kommune");
-    for (const char* p : {"national-staircase", "barnets-lov", "default-weights"}) r.add_presets(p);
+    const wl::RegisterMunicipalityRequest r = RegisterHerning(kTenant);
     return Retry<wl::RegisterMunicipalityResponse>(
         "workload", r.request_id(), [&](const auto& channel, auto* out) {
           return wl::WorkloadService::NewStub(channel)->RegisterMunicipality(Context().get(), r,
