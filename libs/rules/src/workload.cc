@@ -199,7 +199,14 @@ Result<Workload> WorkloadOn(const WeightTable& table, std::span<const Caseworker
   }
   Workload workload;
   workload.date = date;
-  for (const CaseWeightFacts& c : cases) {
+  // The cases in id order (ids are unique), so the answer lists them sorted as it builds
+  // them, each share knows its case's place, and every caseworker's shares come in id order.
+  std::vector<size_t> by_id(cases.size());
+  std::iota(by_id.begin(), by_id.end(), size_t{0});
+  std::sort(by_id.begin(), by_id.end(),
+            [&](size_t a, size_t b) { return cases[a].case_id < cases[b].case_id; });
+  for (const size_t i : by_id) {
+    const CaseWeightFacts& c = cases[i];
     CaseWeight weight = CasePoints(table, c, date);
     if (!weight.open) continue;
     for (const auto& [id, role] : HoldersOn(c, date)) {
@@ -219,30 +226,10 @@ Result<Workload> WorkloadOn(const WeightTable& table, std::span<const Caseworker
     }
     workload.cases.push_back(std::move(weight));
   }
-  // The cases by id, sorted by reference (a CaseWeight is large), and the shares told
-  // where their case went.
-  std::vector<size_t> order(workload.cases.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return workload.cases[a].case_id < workload.cases[b].case_id;
-  });
-  std::vector<size_t> moved_to(order.size());
-  std::vector<CaseWeight> sorted;
-  sorted.reserve(order.size());
-  for (size_t i : order) {
-    moved_to[i] = sorted.size();
-    sorted.push_back(std::move(workload.cases[i]));
-  }
-  workload.cases = std::move(sorted);
-  for (auto& [id, load] : loads) {
-    for (CaseShare& share : load.cases) share.case_index = moved_to[share.case_index];
-  }
   for (auto& [id, load] : loads) {
     load.headroom = load.target - load.points;
     load.count_status = CountStatus(table, load.fte_percent, load.primary_cases);
     load.count_warning = load.count_status == CaseCountStatus::kAbove;
-    std::sort(load.cases.begin(), load.cases.end(),
-              [](const CaseShare& a, const CaseShare& b) { return a.case_id < b.case_id; });
     workload.caseworkers.push_back(std::move(load));
   }
   workload.teams = TeamTotals(workload.caseworkers);

@@ -332,24 +332,22 @@ Result<CaseRecord> DecodeCaseRecord(std::string_view case_id, std::string_view b
   r.team_id = in.String();
   // Counts are bounded by the bytes left, so a corrupt count cannot allocate wildly.
   const auto count = [&] { return std::min<uint64_t>(in.Varint(), bytes.size()); };
-  uint64_t n = 0;
-  n = count();
-  f.open_periods.reserve(n);
-  for (; n > 0 && in.ok(); --n) {
+  const auto reserve_count = [&](auto& list) {
+    const uint64_t n = count();
+    list.reserve(n);
+    return n;
+  };
+  for (uint64_t n = reserve_count(f.open_periods); n > 0 && in.ok(); --n) {
     rules::CaseOpenPeriod p{.opened_on = in.RequiredDate()};
     p.closed_on = in.Date();
     f.open_periods.push_back(p);
   }
-  n = count();
-  f.grades.reserve(n);
-  for (; n > 0 && in.ok(); --n) {
+  for (uint64_t n = reserve_count(f.grades); n > 0 && in.ok(); --n) {
     rules::GradeAssessment g{.effective = in.RequiredDate()};
     g.grade = static_cast<rules::CaseGrade>(in.Varint());
     f.grades.push_back(g);
   }
-  n = count();
-  f.interventions.reserve(n);
-  for (; n > 0 && in.ok(); --n) {
+  for (uint64_t n = reserve_count(f.interventions); n > 0 && in.ok(); --n) {
     rules::Intervention i;
     i.id = in.String();
     i.kind = static_cast<InterventionKind>(in.Varint());
@@ -358,9 +356,7 @@ Result<CaseRecord> DecodeCaseRecord(std::string_view case_id, std::string_view b
     i.monthly_cost_ore = in.Signed();
     i.started_on = in.RequiredDate();
     i.ended_on = in.Date();
-    uint64_t m = count();
-    i.changes.reserve(m);
-    for (; m > 0 && in.ok(); --m) {
+    for (uint64_t m = reserve_count(i.changes); m > 0 && in.ok(); --m) {
       rules::InterventionChange c{.effective = in.RequiredDate()};
       if (const int64_t v = in.Signed(); v != kAbsent) c.step = static_cast<int>(v);
       if (const int64_t v = in.Signed(); v != kAbsent) c.kind = static_cast<InterventionKind>(v);
@@ -370,18 +366,14 @@ Result<CaseRecord> DecodeCaseRecord(std::string_view case_id, std::string_view b
     }
     f.interventions.push_back(std::move(i));
   }
-  n = count();
-  f.investigations.reserve(n);
-  for (; n > 0 && in.ok(); --n) {
+  for (uint64_t n = reserve_count(f.investigations); n > 0 && in.ok(); --n) {
     rules::Investigation i;
     i.id = in.String();
     i.started_on = in.RequiredDate();
     i.completed_on = in.Date();
     f.investigations.push_back(std::move(i));
   }
-  n = count();
-  f.assignments.reserve(n);
-  for (; n > 0 && in.ok(); --n) {
+  for (uint64_t n = reserve_count(f.assignments); n > 0 && in.ok(); --n) {
     rules::CaseAssignment a;
     a.caseworker_id = in.String();
     a.role = static_cast<CaseRole>(in.Varint());
