@@ -1,5 +1,6 @@
 #include "trappe/common/civil_date.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace trappe {
@@ -82,7 +83,9 @@ Result<CivilDate> CivilDate::FromYmd(int year, int month, int day) {
 }
 
 CivilDate CivilDate::FromDaysSinceEpoch(int64_t days) {
-  const Ymd ymd = CivilFromDays(days);
+  static const int64_t kFirst = DaysFromCivil(kMinYear, 1, 1);
+  static const int64_t kLast = DaysFromCivil(kMaxYear, 12, 31);
+  const Ymd ymd = CivilFromDays(std::clamp(days, kFirst, kLast));
   return {static_cast<int>(ymd.year), static_cast<int>(ymd.month), static_cast<int>(ymd.day)};
 }
 
@@ -98,7 +101,7 @@ Result<CivilDate> CivilDate::Parse(std::string_view iso) {
 }
 
 int64_t CivilDate::days_since_epoch() const {
-  return DaysFromCivil(year_, static_cast<unsigned>(month_), static_cast<unsigned>(day_));
+  return DaysFromCivil(year(), static_cast<unsigned>(month()), static_cast<unsigned>(day()));
 }
 
 Weekday CivilDate::weekday() const {
@@ -113,16 +116,18 @@ CivilDate CivilDate::AddDays(int64_t days) const {
 }
 
 CivilDate CivilDate::AddMonths(int64_t months) const {
-  int64_t index = static_cast<int64_t>(year_) * 12 + (month_ - 1) + months;
+  int64_t index = static_cast<int64_t>(year()) * 12 + (month() - 1) + months;
   const int64_t year = index >= 0 ? index / 12 : (index - 11) / 12;
+  if (year < kMinYear) return {kMinYear, 1, 1};
+  if (year > kMaxYear) return {kMaxYear, 12, 31};
   const int month = static_cast<int>(index - year * 12) + 1;
-  const int day = std::min(day_, DaysInMonth(static_cast<int>(year), month));
+  const int day = std::min(this->day(), DaysInMonth(static_cast<int>(year), month));
   return {static_cast<int>(year), month, day};
 }
 
 std::string CivilDate::ToString() const {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year_, month_, day_);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year(), month(), day());
   return buf;
 }
 

@@ -94,6 +94,18 @@ TEST(CivilDateTest, DaysBetweenAndEpochAreConsistent) {
   EXPECT_EQ(CivilDate::FromDaysSinceEpoch(19723).ToString(), "2024-01-01");
 }
 
+TEST(CivilDateTest, ArithmeticStopsAtTheRepresentableRange) {
+  // 0001-01-01 is 719,162 days before 1970-01-01; 9999-12-31 is 2,932,896 days after.
+  EXPECT_EQ(CivilDate::FromDaysSinceEpoch(-719162).ToString(), "0001-01-01");
+  EXPECT_EQ(CivilDate::FromDaysSinceEpoch(-719163).ToString(), "0001-01-01");
+  EXPECT_EQ(CivilDate::FromDaysSinceEpoch(2932896).ToString(), "9999-12-31");
+  EXPECT_EQ(CivilDate::FromDaysSinceEpoch(int64_t{1} << 40).ToString(), "9999-12-31");
+  EXPECT_EQ(D("9999-11-30").AddMonths(2).ToString(), "9999-12-31");
+  EXPECT_EQ(D("0001-02-28").AddYears(-1).ToString(), "0001-01-01");
+  EXPECT_EQ(D("2024-02-29").AddDays(-(int64_t{1} << 40)).ToString(), "0001-01-01");
+  EXPECT_LT(D("0001-01-01"), D("9999-12-31"));
+}
+
 TEST(CivilDateTest, WeekdaysAndOrdering) {
   EXPECT_EQ(D("2024-01-01").weekday(), Weekday::kMonday);
   EXPECT_EQ(D("2024-03-31").weekday(), Weekday::kSunday);

@@ -33,16 +33,18 @@ class CivilDate {
   // INVALID_ARGUMENT when the triple is not a date of the proleptic Gregorian calendar
   // between year 1 and 9999.
   static Result<CivilDate> FromYmd(int year, int month, int day);
+  // Days before 0001-01-01 or after 9999-12-31 give that first or last day.
   static CivilDate FromDaysSinceEpoch(int64_t days);
   // Strict ISO 8601 calendar date, "YYYY-MM-DD".
   static Result<CivilDate> Parse(std::string_view iso);
 
-  int year() const { return year_; }
-  int month() const { return month_; }
-  int day() const { return day_; }
+  int year() const { return static_cast<int>(packed_ >> kYearShift); }
+  int month() const { return static_cast<int>((packed_ >> kMonthShift) & kMonthMask); }
+  int day() const { return static_cast<int>(packed_ & kDayMask); }
   int64_t days_since_epoch() const;
   Weekday weekday() const;
 
+  // Arithmetic stops at the first and last representable days (0001-01-01, 9999-12-31).
   CivilDate AddDays(int64_t days) const;
   CivilDate AddWeeks(int64_t weeks) const { return AddDays(weeks * 7); }
   // Calendar months; the day is clamped to the last day of the target month.
@@ -55,12 +57,19 @@ class CivilDate {
   friend constexpr bool operator==(const CivilDate&, const CivilDate&) = default;
 
  private:
-  constexpr CivilDate(int year, int month, int day) : year_(year), month_(month), day_(day) {}
+  static constexpr unsigned kMonthShift = 5;
+  static constexpr unsigned kYearShift = 9;
+  static constexpr uint32_t kDayMask = (1u << kMonthShift) - 1;
+  static constexpr uint32_t kMonthMask = (1u << (kYearShift - kMonthShift)) - 1;
 
-  // Field order makes the defaulted comparison chronological.
-  int year_ = 1970;
-  int month_ = 1;
-  int day_ = 1;
+  constexpr CivilDate(int year, int month, int day)
+      : packed_(static_cast<uint32_t>(year) << kYearShift |
+                static_cast<uint32_t>(month) << kMonthShift | static_cast<uint32_t>(day)) {}
+
+  // Year, month and day in one word, most significant first, so that the defaulted
+  // comparison is chronological and costs one integer compare (the rules compare dates
+  // constantly, and every fact they read holds several).
+  uint32_t packed_ = (1970u << kYearShift) | (1u << kMonthShift) | 1u;
 };
 
 // Days from `from` to `to` (negative when `to` is earlier).
