@@ -13,6 +13,10 @@
 // reorder records).
 #include "trappe/eventlog/embedded_log.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
@@ -22,6 +26,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -74,21 +79,49 @@ struct TopicState {
   std::vector<int64_t> next;
 };
 
+// Wakes one waiting Append: a futex word that the appender waits on without holding
+// Core::mu_. A finishing leader wakes its group after releasing the mutex, so the woken
+// appenders return without queueing on it one by one behind the leader (a mutex handed
+// from thread to thread took a context switch per appender of a group). Shared, because
+// an appender may see `done` and return (ending its PendingAppend) before the leader's
+// notify: the leader keeps the signal alive until it has notified.
+// A plain futex rather than std::atomic::wait: that spins with sched_yield before it
+// sleeps, and sixteen appenders yielding on two cores took the CPU from the leader.
+struct WakeSignal {
+  std::atomic<uint32_t> generation{0};
+
+  // Returns once the generation differs from `seen` (read earlier under Core::mu_).
+  void Wait(uint32_t seen) {
+    while (generation.load(std::memory_order_acquire) == seen) {
+      // EAGAIN (already changed) and EINTR just go round the loop.
+      ::syscall(SYS_futex, Word(), FUTEX_WAIT_PRIVATE, seen, nullptr, nullptr, 0);
+    }
+  }
+  void Notify() {
+    generation.fetch_add(1, std::memory_order_release);
+    ::syscall(SYS_futex, Word(), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  }
+
+ private:
+  static_assert(std::atomic<uint32_t>::is_always_lock_free &&
+                sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
+  uint32_t* Word() { return reinterpret_cast<uint32_t*>(&generation); }
+};
+
 // One Append call waiting in the group-commit queue.
 struct PendingAppend {
   TopicState* topic = nullptr;
   std::vector<int32_t> partitions;
   std::vector<std::string> values;  // encoded (record_codec.h)
   size_t bytes = 0;
-  // Filled by the leader.
+  // Filled by the leader; then `done` is set (under Core::mu_, with release), the leader's
+  // last touch of this struct: the appender may read the rest and return once it sees it.
   std::vector<Position> positions;
   Status status;
-  bool done = false;
-  // Set when a finishing leader hands leadership to this waiting append.
-  bool lead = false;
-  // Signalled (under Core::mu_) when `done` or `lead` is set: a commit wakes only its
-  // own appenders and the next leader, not every waiting thread.
-  std::condition_variable wake;
+  std::atomic<bool> done{false};
+  // Notified after `done` is set, and when a finishing leader hands the lead to this
+  // append: a commit wakes only its own appenders and the next leader.
+  std::shared_ptr<WakeSignal> wake = std::make_shared<WakeSignal>();
 };
 
 class EmbeddedSubscription;
@@ -111,7 +144,10 @@ class Core : public std::enable_shared_from_this<Core> {
   Result<TopicState*> FindTopic(std::string_view topic);
   Status LoadOrCreateTopics();
   Status LoadEndOffsets(TopicState* topic);
-  void LeadGroupCommit(std::unique_lock<std::mutex>& lock);
+  // Commits the queue's head as one group; returns the appends to wake once `lock` is
+  // released (the group, failed queued appends, the next leader).
+  [[nodiscard]] std::vector<std::shared_ptr<WakeSignal>> LeadGroupCommit(
+      std::unique_lock<std::mutex>& lock);
   int64_t NowMillis() const;
 
   const EmbeddedLogOptions options_;
@@ -427,19 +463,32 @@ Result<std::vector<Position>> Core::Append(std::string_view topic, std::vector<R
   // The gathering leader waits for a group as large as the last one: wake it only once
   // there is one, not on every append (each wake-up is a context switch).
   if (gathering_ && queue_.size() >= last_group_size_) gather_cv_.notify_one();
-  while (!pending.done) {
+  while (!pending.done.load(std::memory_order_acquire)) {
     if (!leader_active_) {
-      LeadGroupCommit(lock);
-    } else {
-      pending.lead = false;
-      pending.wake.wait(lock, [&] { return pending.done || pending.lead; });
+      std::vector<std::shared_ptr<WakeSignal>> woken = LeadGroupCommit(lock);
+      lock.unlock();
+      for (const auto& signal : woken) {
+        if (signal != pending.wake) signal->Notify();
+      }
+      // A group of the queue's oldest appends may end before this one (max_group_bytes).
+      if (pending.done.load(std::memory_order_acquire)) break;
+      lock.lock();
+      continue;
     }
+    // Wait without the mutex for this append's commit or the lead. Reading the
+    // generation under the mutex means a notify after it is never missed.
+    const uint32_t seen = pending.wake->generation.load(std::memory_order_acquire);
+    lock.unlock();
+    pending.wake->Wait(seen);
+    if (pending.done.load(std::memory_order_acquire)) break;
+    lock.lock();
   }
   if (!pending.status.ok()) return pending.status;
   return std::move(pending.positions);
 }
 
-void Core::LeadGroupCommit(std::unique_lock<std::mutex>& lock) {
+std::vector<std::shared_ptr<WakeSignal>> Core::LeadGroupCommit(
+    std::unique_lock<std::mutex>& lock) {
   leader_active_ = true;
   if (options_.sync && queue_.size() < last_group_size_ &&
       options_.group_commit_window.count() > 0) {
@@ -495,10 +544,17 @@ void Core::LeadGroupCommit(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   ++groups_;
   last_write_duration_ = write_duration;
+  std::vector<std::shared_ptr<WakeSignal>> woken;
+  woken.reserve(group.size() + 1);
+  // `done` is the last touch of each append: its thread may return as soon as it sees it.
+  const auto finish = [&woken](PendingAppend* p) {
+    woken.push_back(p->wake);
+    p->done.store(true, std::memory_order_release);
+  };
   if (written.ok()) {
     appends_ += group.size();
     for (TopicState* topic : touched) topic->ends = topic->next;
-    for (PendingAppend* p : group) p->done = true;
+    for (PendingAppend* p : group) finish(p);
   } else {
     write_error_ = FromRocks(written, "event log write failed; appends are refused until the "
                                       "log is reopened");
@@ -507,26 +563,24 @@ void Core::LeadGroupCommit(std::unique_lock<std::mutex>& lock) {
     for (PendingAppend* p : group) {
       p->positions.clear();
       p->status = write_error_;
-      p->done = true;
+      finish(p);
     }
     for (PendingAppend* p : queue_) {
       p->status = write_error_;
-      p->done = true;
-      p->wake.notify_one();
+      finish(p);
     }
     queue_.clear();
   }
   leader_active_ = false;
-  for (PendingAppend* p : group) p->wake.notify_one();
   if (!queue_.empty()) {
     // Hand over: the oldest waiting append leads the next group (unless an arriving
     // one takes the lead first; then that leader hands over in turn).
-    queue_.front()->lead = true;
-    queue_.front()->wake.notify_one();
+    woken.push_back(queue_.front()->wake);
   } else if (closing_) {
     idle_cv_.notify_all();
   }
   if (written.ok()) data_cv_.notify_all();
+  return woken;
 }
 
 // ---------------------------------------------------------------------------------------

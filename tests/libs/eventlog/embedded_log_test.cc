@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "conformance_util.h"
@@ -101,6 +103,50 @@ TEST(EmbeddedLogTest, AnotherPartitionCountForAnUnlistedTopicIsStillReadable) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 2)));
   ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> read, ReadAll(*log, "trappe.extra.v1"));
   EXPECT_EQ(read.size(), 1u);
+}
+
+// With groups capped at one append each, a leader's group can end before its own append:
+// it commits the queue's oldest, hands the lead on and keeps waiting. Every append must
+// still be committed exactly once, at dense offsets, and answered with its own positions.
+TEST(EmbeddedLogTest, GroupsCutShortByTheByteCapStillCommitEveryAppendOnce) {
+  trappe::testing::TempDir dir;
+  EmbeddedLogOptions options = OptionsFor(dir.Sub("log"), 1);
+  options.max_group_bytes = 1;  // smaller than any append: one append per group
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(options));
+  constexpr int kThreads = 8;
+  constexpr int kAppendsPerThread = 25;
+  std::vector<std::map<int64_t, std::string>> returned(kThreads);  // offset -> value
+  std::vector<Status> failures(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int a = 0; a < kAppendsPerThread; ++a) {
+        const std::string value = std::to_string(t) + ":" + std::to_string(a);
+        auto positions = log->Append(kCaseEventsTopic, {MakeRecord("k" + value, value)});
+        if (!positions.ok() || positions->size() != 1) {
+          failures[static_cast<size_t>(t)] =
+              positions.ok() ? Internal("expected one position") : positions.status();
+          return;
+        }
+        returned[static_cast<size_t>(t)][positions->front().offset] = value;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (const Status& s : failures) ASSERT_OK(s);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> read, ReadAll(*log, kCaseEventsTopic));
+  ASSERT_EQ(read.size(), static_cast<size_t>(kThreads * kAppendsPerThread));
+  std::map<int64_t, std::string> stored;
+  for (const StoredRecord& r : read) stored[r.position.offset] = r.value;
+  ASSERT_EQ(stored.size(), read.size()) << "two records share an offset";
+  EXPECT_EQ(stored.begin()->first, 0);
+  EXPECT_EQ(stored.rbegin()->first, static_cast<int64_t>(read.size()) - 1);
+  for (const auto& mine : returned) {
+    for (const auto& [offset, value] : mine) {
+      EXPECT_EQ(stored[offset], value) << "an append was answered with another's offset";
+    }
+  }
 }
 
 // The child half of the next test: appends, prints the acknowledged count and exits at
