@@ -98,7 +98,12 @@ class CommandRunner {
   IdGenerator* const ids_;
   const CommandRunnerOptions options_;
 
-  static constexpr size_t kStripes = 64;
+  // A command holds two stripes (its request's and its aggregate's) from its decision
+  // until its events are applied, a few milliseconds. With 64 stripes, 16 commands in
+  // flight held half of them, so most unrelated commands waited on a stripe another
+  // aggregate happened to share; with 4,096, 64 in flight rarely meet (about 3% of the
+  // time). 4,096 mutexes take 160 KiB.
+  static constexpr size_t kStripes = 4096;
   std::mutex stripes_[kStripes];
 
   // Outcomes appended by this process whose application is not yet confirmed, by
