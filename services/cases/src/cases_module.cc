@@ -191,10 +191,12 @@ class CasesModule final : public service::ServiceModule {
                                    const CaseDecideFn& decide);
   Result<CommandOutcome> RunCaseCommand(const CommandMeta& meta, const std::string& case_id,
                                         const CaseDecideFn& decide);
-  // The events an earlier call with this request_id wrote to the case (for replies).
+  // The events a command wrote to the case (for replies, also to a retried request_id),
+  // read from the case's history at the positions of its outcome. Events the view does not
+  // hold yet are left out.
   Result<std::vector<EventEnvelope>> EventsOfRequest(const projection::ReadView& view,
                                                      const std::string& tenant,
-                                                     const std::string& case_id,
+                                                     const CommandOutcome& outcome,
                                                      const std::string& request_id) const;
 
   struct Suggestion {
@@ -341,21 +343,27 @@ Result<CommandOutcome> CasesModule::RunCaseCommand(const CommandMeta& meta,
 }
 
 Result<std::vector<EventEnvelope>> CasesModule::EventsOfRequest(
-    const projection::ReadView& view, const std::string& tenant, const std::string& case_id,
+    const projection::ReadView& view, const std::string& tenant, const CommandOutcome& outcome,
     const std::string& request_id) const {
+  // One lookup per event written, not a walk through the case's whole history: a case's
+  // events share one partition of the case topic, so its history is keyed by offset.
+  const std::string& case_id = outcome.aggregate_id;
+  const std::string prefix = TenantKey(tenant, {case_id, ""});
   std::vector<EventEnvelope> found;
-  Status parse = Status::Ok();
-  TRAPPE_RETURN_IF_ERROR(view.Scan(
-      kHistory, TenantKey(tenant, {case_id, ""}), [&](std::string_view, std::string_view value) {
-        v1::CaseHistoryEntry entry;
-        if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse = DataLoss("a history entry of case " + case_id + " is corrupt");
-          return false;
-        }
-        if (entry.envelope().request_id() == request_id) found.push_back(entry.envelope());
-        return true;
-      }));
-  TRAPPE_RETURN_IF_ERROR(parse);
+  found.reserve(outcome.positions.size());
+  for (const eventlog::Position& position : outcome.positions) {
+    if (position.topic != events::kCaseEventsTopic) continue;
+    std::string key = prefix;
+    projection::AppendInt64(&key, position.offset);
+    TRAPPE_ASSIGN_OR_RETURN(const std::optional<std::string> value, view.Get(kHistory, key));
+    if (!value) continue;
+    v1::CaseHistoryEntry entry;
+    if (!entry.ParseFromString(*value)) {
+      return DataLoss("history entry " + std::to_string(position.offset) + " of case " +
+                      case_id + " is corrupt");
+    }
+    if (entry.envelope().request_id() == request_id) found.push_back(entry.envelope());
+  }
   return found;
 }
 
@@ -414,7 +422,7 @@ Status CasesModule::FillOpenResponse(const projection::ReadView& view, const std
   service::FillWriteResponse(outcome, out);
   out->set_case_id(outcome.aggregate_id);
   TRAPPE_ASSIGN_OR_RETURN(const std::vector<EventEnvelope> events,
-                          EventsOfRequest(view, tenant, outcome.aggregate_id, request_id));
+                          EventsOfRequest(view, tenant, outcome, request_id));
   for (const EventEnvelope& e : events) {
     if (e.has_case_opened()) out->set_child_id(e.case_opened().child_id());
     if (e.has_caseworker_assigned()) {
@@ -569,7 +577,7 @@ Status CasesModule::RecordReportOfConcern(const v1::RecordReportOfConcernRequest
   service::FillWriteResponse(outcome, out);
   TRAPPE_ASSIGN_OR_RETURN(
       const std::vector<EventEnvelope> events,
-      EventsOfRequest(*engine_->Snapshot(), r.tenant(), r.case_id(), r.request_id()));
+      EventsOfRequest(*engine_->Snapshot(), r.tenant(), outcome, r.request_id()));
   for (const EventEnvelope& e : events) {
     if (e.has_report_of_concern_received()) {
       out->set_report_id(e.report_of_concern_received().report_id());
@@ -661,7 +669,7 @@ Status CasesModule::StartInvestigation(const v1::StartInvestigationRequest& r,
   service::FillWriteResponse(outcome, out);
   TRAPPE_ASSIGN_OR_RETURN(
       const std::vector<EventEnvelope> events,
-      EventsOfRequest(*engine_->Snapshot(), r.tenant(), r.case_id(), r.request_id()));
+      EventsOfRequest(*engine_->Snapshot(), r.tenant(), outcome, r.request_id()));
   for (const EventEnvelope& e : events) {
     if (e.has_investigation_started()) {
       out->set_investigation_id(e.investigation_started().investigation_id());

@@ -367,6 +367,8 @@ TEST_F(CasesServiceTest, StateRulesRejectWithFailedPreconditionOrNotFound) {
 TEST_F(CasesServiceTest, ARetriedRequestIdWritesOneEventAndReturnsTheFirstOutcome) {
   ASSERT_OK_AND_ASSIGN(const v1::OpenCaseResponse first, client_->OpenCase(OpenRequest("open-1")));
   ASSERT_OK_AND_ASSIGN(const v1::OpenCaseResponse again, client_->OpenCase(OpenRequest("open-1")));
+  EXPECT_FALSE(first.child_id().empty());
+  EXPECT_EQ(first.caseworker_id(), kAnna);
   EXPECT_EQ(again.case_id(), first.case_id());
   EXPECT_EQ(again.child_id(), first.child_id());
   EXPECT_EQ(again.caseworker_id(), kAnna);
@@ -382,6 +384,7 @@ TEST_F(CasesServiceTest, ARetriedRequestIdWritesOneEventAndReturnsTheFirstOutcom
                        client_->RecordReportOfConcern(report));
   ASSERT_OK_AND_ASSIGN(const v1::RecordReportOfConcernResponse r2,
                        client_->RecordReportOfConcern(report));
+  EXPECT_FALSE(r1.report_id().empty());
   EXPECT_EQ(r2.report_id(), r1.report_id());
   EXPECT_EQ(r2.positions(0).offset(), r1.positions(0).offset());
   EXPECT_EQ(LogSize(), 3);
