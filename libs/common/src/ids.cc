@@ -1,11 +1,13 @@
 #include "trappe/common/ids.h"
 
+#include <pthread.h>
 #include <sys/random.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace trappe {
 namespace {
@@ -24,13 +26,49 @@ void FillRandom(unsigned char* out, size_t size) {
   }
 }
 
+// Random bytes for ids, drawn from the kernel a block at a time: one getrandom call per
+// 256 ids instead of one per id (every command that creates something makes one or more).
+// Per thread, so no lock; a forked child starts with an empty block, so it never repeats
+// its parent's ids.
+class RandomBlock {
+ public:
+  static RandomBlock& ThisThread() {
+    static const bool registered = [] {
+      pthread_atfork(nullptr, nullptr, [] { ThisThread().used_ = kBytes; });
+      return true;
+    }();
+    (void)registered;
+    thread_local RandomBlock block;
+    return block;
+  }
+
+  void Take(unsigned char* out, size_t size) {
+    if (size > kBytes - used_) {
+      FillRandom(bytes_.data(), kBytes);
+      used_ = 0;
+    }
+    std::memcpy(out, bytes_.data() + used_, size);
+    // Bytes handed out are not kept around.
+    std::memset(bytes_.data() + used_, 0, size);
+    used_ += size;
+  }
+
+ private:
+  static constexpr size_t kBytes = 4096;
+  std::array<unsigned char, kBytes> bytes_{};
+  size_t used_ = kBytes;
+};
+
 std::string FormatUuid(const std::array<unsigned char, 16>& b) {
-  char buf[37];
-  std::snprintf(buf, sizeof buf,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                b[14], b[15]);
-  return buf;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  size_t at = 0;
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // the dashes
+    out[at++] = kHex[b[i] >> 4];
+    out[at++] = kHex[b[i] & 0x0f];
+  }
+  return out;
 }
 
 bool IsHex(char c) {
@@ -41,7 +79,7 @@ bool IsHex(char c) {
 
 std::string NewUuid() {
   std::array<unsigned char, 16> bytes{};
-  FillRandom(bytes.data(), bytes.size());
+  RandomBlock::ThisThread().Take(bytes.data(), bytes.size());
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
   return FormatUuid(bytes);

@@ -1,8 +1,13 @@
 #include "trappe/common/ids.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <mutex>
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace trappe {
 namespace {
@@ -16,6 +21,56 @@ TEST(IdsTest, NewUuidIsVersion4AndUnique) {
     EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;  // variant
     EXPECT_TRUE(seen.insert(id).second) << "duplicate " << id;
   }
+}
+
+TEST(IdsTest, NewUuidIsUniqueAcrossThreads) {
+  // Each thread draws its random bytes a block at a time; 4 x 600 ids cross blocks.
+  std::mutex mu;
+  std::set<std::string> seen;
+  size_t made = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      std::vector<std::string> mine;
+      for (int i = 0; i < 600; ++i) mine.push_back(NewUuid());
+      std::lock_guard lock(mu);
+      for (std::string& id : mine) {
+        EXPECT_TRUE(IsUuid(id)) << id;
+        seen.insert(std::move(id));
+        ++made;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(seen.size(), made);
+}
+
+TEST(IdsTest, AForkedChildDoesNotRepeatItsParentsIds) {
+  (void)NewUuid();  // the parent now holds unused random bytes
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string id = NewUuid();
+    const ssize_t written = ::write(fds[1], id.data(), id.size());
+    ::_exit(written == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string from_child(36, '\0');
+  size_t got = 0;
+  while (got < from_child.size()) {
+    const ssize_t n = ::read(fds[0], from_child.data() + got, from_child.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, from_child.size());
+  EXPECT_TRUE(IsUuid(from_child)) << from_child;
+  EXPECT_NE(from_child, NewUuid()) << "the child drew the parent's next random bytes";
 }
 
 TEST(IdsTest, IsUuidRejectsOtherShapes) {
