@@ -56,12 +56,13 @@ Status ValidateFamilies(const std::vector<std::string>& families) {
   return Status::Ok();
 }
 
-// A replay (rebuild) writes without the WAL; live batches use it, fsynced if configured.
+// Batches are written without RocksDB's WAL (see EngineOptions::sync_commits), except
+// live batches with sync_commits, which go through the WAL and are fsynced.
 Applier::Options ApplierOptions(const EngineOptions& engine, bool replay) {
   Applier::Options options;
   options.max_batch_records = engine.max_batch_records;
   options.sync = replay ? false : engine.sync_commits;
-  options.disable_wal = replay;
+  options.disable_wal = replay || !engine.sync_commits;
   options.max_cached_keys = engine.max_cached_keys;
   return options;
 }
@@ -498,7 +499,7 @@ Status Engine::Rebuild(const ProgressFn& progress, const std::function<bool()>& 
     return replayed.WithContext("rebuilding projection " + name_);
   }
   // The last stretch, up to where the live store is, is written like a live batch.
-  applier->set_write_options(options_.sync_commits, false);
+  applier->set_write_options(options_.sync_commits, /*disable_wal=*/!options_.sync_commits);
   {
     std::lock_guard apply(apply_mu_);
     Status caught_up = replay(Checkpoints(), /*report=*/false);

@@ -47,9 +47,12 @@ struct EngineOptions {
   size_t max_batch_records = 16384;
   // How long one Poll waits for new records before the loop looks at its state again.
   std::chrono::milliseconds poll_timeout{200};
-  // fsync the WAL on every commit. Off by default: a projection can always be rebuilt from
-  // the durable log, and the atomic WriteBatch already rules out loss and doubling; a
-  // machine crash at worst rolls the store back to an earlier consistent checkpoint.
+  // Off (the default): batches skip RocksDB's WAL. A crash of the process or the machine
+  // rolls the store back to its last flush, a consistent checkpoint (every family flushes
+  // together, checkpoints included), and the engine re-applies the log from there: a
+  // projection can always be rebuilt from the durable log, and the atomic WriteBatch
+  // rules out loss and doubling. A clean shutdown flushes. On: every commit goes through
+  // the WAL and is fsynced, so a restart resumes exactly where it stopped.
   bool sync_commits = false;
   // Values the applying thread keeps in memory (keys read or written lately), so that
   // Apply's reads skip RocksDB. Entries, across the projection's families.
