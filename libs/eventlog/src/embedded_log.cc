@@ -84,9 +84,9 @@ struct TopicState {
 // appenders return without queueing on it one by one behind the leader (a mutex handed
 // from thread to thread took a context switch per appender of a group). Shared, because
 // an appender may see `done` and return (ending its PendingAppend) before the leader's
-// notify: the leader keeps the signal alive until it has notified.
-// A plain futex rather than std::atomic::wait: that spins with sched_yield before it
-// sleeps, and sixteen appenders yielding on two cores took the CPU from the leader.
+// notify: the leader keeps the signal alive until it has notified. A plain futex rather
+// than std::atomic::wait: that spins with sched_yield before it sleeps, and sixteen
+// appenders yielding on two cores took the CPU from the leader.
 struct WakeSignal {
   std::atomic<uint32_t> generation{0};
 

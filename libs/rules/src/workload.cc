@@ -5,7 +5,8 @@
 #include <numeric>
 #include <set>
 #include <string_view>
-#include <unordered_set>
+
+#include "trappe/common/string_view_set.h"
 
 namespace trappe::rules {
 namespace {
@@ -79,11 +80,10 @@ Status ValidateInputs(const WeightTable& table, std::span<const CaseworkerFacts>
                              "'" + caseworkers[i].id + "' is used twice");
     }
   }
-  std::unordered_set<std::string_view> case_ids;
-  case_ids.reserve(cases.size());
+  StringViewSet case_ids(cases.size());
   for (size_t i = 0; i < cases.size(); ++i) {
     TRAPPE_RETURN_IF_ERROR(ValidateCase(cases[i], i));
-    if (!case_ids.insert(cases[i].case_id).second) {
+    if (!case_ids.insert(cases[i].case_id)) {
       return InvalidArgument("cases[" + std::to_string(i) + "].case_id",
                              "'" + cases[i].case_id + "' is used twice");
     }

@@ -27,7 +27,8 @@ class CaseCollector {
     return ScanListedCases(view_, tenant, prefix, Unseen(), Keep());
   }
 
-  // Hands the cases to the inputs, by case id (as the rules list them).
+  // Hands the cases to the inputs in the order they were first opened (then by id), so
+  // the cases that can weigh on a date are a prefix (LoadInputs).
   void Finish() {
     const auto first = [](const CaseRecord& r) {
       return r.facts.open_periods.empty() ? kNeverOpened : r.facts.open_periods.front().opened_on;

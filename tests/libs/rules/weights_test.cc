@@ -271,6 +271,11 @@ TEST(WorkloadTest, EachShareNamesItsCaseAmongTheCasesSortedById) {
   EXPECT_THAT(ids, ::testing::ElementsAre("c-1", "c-2", "c-3", "c-4", "c-5"));
   size_t shares = 0;
   for (const CaseworkerLoad& l : w.caseworkers) {
+    EXPECT_TRUE(std::is_sorted(l.cases.begin(), l.cases.end(),
+                               [](const CaseShare& a, const CaseShare& b) {
+                                 return a.case_id < b.case_id;
+                               }))
+        << l.caseworker_id << "'s shares are not in case id order";
     for (const CaseShare& s : l.cases) {
       SCOPED_TRACE(l.caseworker_id + " " + s.case_id);
       ASSERT_LT(s.case_index, w.cases.size());
