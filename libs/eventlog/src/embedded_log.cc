@@ -299,10 +299,11 @@ Status Core::Open() {
   // A WAL file is deleted only once every column family has flushed its data; the meta
   // family is written rarely, so bound the WAL's total size to make RocksDB flush it.
   db_options.max_total_wal_size = std::max<uint64_t>(4 * options_.write_buffer_bytes, 64 << 20);
-  // Reuse obsolete WAL files: overwriting allocated blocks lets fdatasync skip the inode
-  // (file size) update, measured 30-40% cheaper per sync here. RocksDB's recyclable
-  // record format tells stale records of the previous use from new ones on recovery.
-  db_options.recycle_log_file_num = 4;
+  // WAL files are not recycled: RocksDB switches recycle_log_file_num off in this recovery
+  // mode. (Its one recycling mode, kSkipAnyCorruptedRecords, would skip a corrupt record in
+  // the middle of a WAL; with RocksDB 7.8 it also crashed in a flush's WAL sync.) So each
+  // WAL file grows, and every fdatasync also commits the file's new size: see the growing
+  // floor in bench/eventlog and docs/eventlog.md.
   db_options.keep_log_file_num = 5;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.paranoid_checks = true;
