@@ -88,9 +88,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(eventlog::EventLog* log,
   if (options.max_batch_records == 0) {
     return InvalidArgument("max_batch_records", "must be at least 1");
   }
-  if (options.live_write_buffer_bytes < (size_t{64} << 10)) {
-    return InvalidArgument("live_write_buffer_bytes", "must be at least 64 KiB");
-  }
   std::unique_ptr<Engine> engine(new Engine(log, std::move(projection), std::move(options)));
   TRAPPE_RETURN_IF_ERROR(engine->Init());
   return engine;
@@ -252,7 +249,6 @@ void Engine::Loop() {
 
 Status Engine::ApplyLive(Applier& applier, const std::vector<eventlog::StoredRecord>& records) {
   const internal::BatchOutcome outcome = applier.ApplyAndCommit(records);
-  bool caught_up = false;
   {
     std::lock_guard lock(state_mu_);
     applied_ = applier.next();
@@ -266,21 +262,9 @@ Status Engine::ApplyLive(Applier& applier, const std::vector<eventlog::StoredRec
       initial_catch_up_done_ = true;
       log::Info("projection.caught_up", {{"projection", name_}});
     }
-    caught_up = initial_catch_up_done_;
   }
   state_cv_.notify_all();
   if (!outcome.status.ok()) Fail(outcome.status);
-  // Replaying (catching up after a start, or a rebuild's store) is faster with small
-  // memtables; applying live commands with larger ones (EngineOptions). Once per store.
-  const std::shared_ptr<Store>& store = applier.store();
-  if (outcome.status.ok() && caught_up &&
-      store->requested_write_buffer_bytes() != options_.live_write_buffer_bytes) {
-    if (Status sized = store->SetWriteBufferBytes(options_.live_write_buffer_bytes); !sized.ok()) {
-      // Only speed is at stake: keep applying with the memtables as they are.
-      log::Warn("projection.memtable_size_unchanged",
-                {{"projection", name_}, {"error", sized.ToString()}});
-    }
-  }
   if (outcome.committed && options_.on_commit) options_.on_commit(outcome.consumed());
   return outcome.status;
 }

@@ -18,12 +18,11 @@ constexpr std::string_view kCheckpointPrefix = "checkpoint/";
 
 rocksdb::ColumnFamilyOptions FamilyOptions() {
   rocksdb::ColumnFamilyOptions options;
-  // Small memtables while replaying: a projection rewrites the same keys over and over, and
-  // each skiplist insert gets slower as versions pile up in a memtable (replaying with 4 MiB
-  // took about 1/1.6 of the CPU time of 16 MiB, 1/1.8 of 64 MiB). Reads rarely reach
-  // RocksDB (the apply cache). A live store is switched to larger ones
-  // (EngineOptions::live_write_buffer_bytes).
-  options.write_buffer_size = kReplayWriteBufferBytes;
+  // Small memtables: a projection rewrites the same keys over and over, and each skiplist
+  // insert gets slower as versions pile up in a memtable (replaying with 4 MiB took about
+  // 1/1.6 of the CPU time of 16 MiB, 1/1.8 of 64 MiB). Reads rarely reach RocksDB (the apply
+  // cache).
+  options.write_buffer_size = 4 << 20;
   options.max_write_buffer_number = 4;  // room to keep writing while one flushes
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -151,22 +150,6 @@ Status Store::WriteIdentity(std::string_view name, uint32_t version) {
   rocksdb::WriteOptions write;
   write.sync = true;
   return FromRocks(db_->Write(write, &batch), "writing store metadata");
-}
-
-Status Store::SetWriteBufferBytes(size_t bytes) {
-  requested_write_buffer_bytes_ = bytes;
-  const std::string value = std::to_string(bytes);
-  for (rocksdb::ColumnFamilyHandle* handle : all_handles_) {
-    TRAPPE_RETURN_IF_ERROR(FromRocks(db_->SetOptions(handle, {{"write_buffer_size", value}}),
-                                     "setting the memtable size of " + handle->GetName()));
-  }
-  return Status::Ok();
-}
-
-Result<size_t> Store::WriteBufferBytes(FamilyId id) const {
-  rocksdb::ColumnFamilyHandle* handle = family(id);
-  if (handle == nullptr) return InvalidArgument("family", "no family " + std::to_string(id));
-  return db_->GetOptions(handle).write_buffer_size;
 }
 
 Status Store::Flush() {

@@ -27,9 +27,6 @@ std::string CheckpointKey(std::string_view topic, int32_t partition);
 
 Status FromRocks(const rocksdb::Status& status, std::string_view what);
 
-// The memtable size a store opens with: small, for replay (see store.cc).
-inline constexpr size_t kReplayWriteBufferBytes = size_t{4} << 20;
-
 class Store {
  public:
   // Opens the store at `path`, creating it and any missing column family.
@@ -59,13 +56,6 @@ class Store {
   [[nodiscard]] Status WriteIdentity(std::string_view name, uint32_t version);
   // Writes every column family's memtable to SST files, atomically across families.
   [[nodiscard]] Status Flush();
-  // Sets every family's memtable size (RocksDB's write_buffer_size, a mutable option); a
-  // store opens with kReplayWriteBufferBytes.
-  [[nodiscard]] Status SetWriteBufferBytes(size_t bytes);
-  // The size last asked of SetWriteBufferBytes (kReplayWriteBufferBytes before).
-  size_t requested_write_buffer_bytes() const { return requested_write_buffer_bytes_; }
-  // What RocksDB holds for a family now.
-  [[nodiscard]] Result<size_t> WriteBufferBytes(FamilyId id) const;
 
   // The directory is deleted once the last user of the store lets go.
   void MarkObsolete() { obsolete_ = true; }
@@ -81,7 +71,6 @@ class Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> all_handles_;  // everything opened, to close
   std::atomic<bool> obsolete_{false};
-  std::atomic<size_t> requested_write_buffer_bytes_{kReplayWriteBufferBytes};
 };
 
 }  // namespace trappe::projection::internal

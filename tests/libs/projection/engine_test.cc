@@ -1,9 +1,6 @@
 // The engine's live behaviour: its thread, waiting for positions, catch-up state, and
 // what it does with records it cannot apply.
 #include <gtest/gtest.h>
-#include <rocksdb/convenience.h>
-#include <rocksdb/env.h>
-#include <rocksdb/utilities/options_util.h>
 
 #include <future>
 #include <thread>
@@ -63,55 +60,6 @@ TEST(ProjectionEngineTest, WaitForTimesOutWhenThePositionIsNotApplied) {
   EXPECT_STATUS(engine->WaitFor({{kCases, 1, 0}}, steady_clock::now()),
                 StatusCode::kDeadlineExceeded, "within the deadline");
   EXPECT_OK(engine->WaitFor({}, steady_clock::now()));
-}
-
-// The memtable size RocksDB last persisted for the projection's first family in
-// `store_dir` (its OPTIONS file); 0 if it cannot be read.
-size_t PersistedMemtableBytes(const std::filesystem::path& store_dir) {
-  rocksdb::ConfigOptions config;
-  config.env = rocksdb::Env::Default();
-  rocksdb::DBOptions db_options;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  if (!rocksdb::LoadLatestOptions(config, store_dir.string(), &db_options, &families).ok())
-    return 0;
-  for (const auto& family : families) {
-    if (family.name == EventCountProjection().ColumnFamilies().front()) {
-      return family.options.write_buffer_size;
-    }
-  }
-  return 0;
-}
-
-TEST(ProjectionEngineTest, LiveStoreSwitchesToItsMemtableSizeOnceCaughtUp) {
-  TempDir dir;
-  MemoryEventLog log({{kCases, 2}});
-  AppendRandomHistory(log, kCases, 200, 10, 7);
-  EngineOptions options = OptionsFor(dir.Sub("p"));
-  options.live_write_buffer_bytes = size_t{8} << 20;
-  {
-    ASSERT_OK_AND_ASSIGN(auto engine,
-                         Engine::Open(&log, std::make_shared<EventCountProjection>(), options));
-    // Catching up on the caller's thread is a replay: the small memtables stay.
-    ASSERT_OK(engine->CatchUp());
-    EXPECT_EQ(PersistedMemtableBytes(dir.path() / "p" / "store-000001"), size_t{4} << 20);
-    // The running engine's first batch after catching up switches the store.
-    ASSERT_OK(engine->Start());
-    ASSERT_OK_AND_ASSIGN(auto positions, log.Append(kCases, {CaseRecord("0657", "case-x", 1, 0)}));
-    ASSERT_OK(engine->WaitFor(positions, Forever()));
-    engine->Stop();  // the batch's thread has finished with the store
-    EXPECT_EQ(PersistedMemtableBytes(dir.path() / "p" / "store-000001"), size_t{8} << 20);
-    // A rebuilt store replays with small memtables and switches once it is live.
-    ASSERT_OK(engine->Rebuild());
-    EXPECT_EQ(PersistedMemtableBytes(dir.path() / "p" / "store-000002"), size_t{4} << 20);
-    ASSERT_OK(engine->Start());
-    ASSERT_OK_AND_ASSIGN(positions, log.Append(kCases, {CaseRecord("0657", "case-x", 2, 0)}));
-    ASSERT_OK(engine->WaitFor(positions, Forever()));
-    engine->Stop();
-    EXPECT_EQ(PersistedMemtableBytes(dir.path() / "p" / "store-000002"), size_t{8} << 20);
-  }
-  options.live_write_buffer_bytes = 1024;
-  EXPECT_STATUS(Engine::Open(&log, std::make_shared<EventCountProjection>(), options),
-                StatusCode::kInvalidArgument, "live_write_buffer_bytes");
 }
 
 TEST(ProjectionEngineTest, WaitForRejectsPositionsTheProjectionDoesNotRead) {

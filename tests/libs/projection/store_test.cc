@@ -1,6 +1,4 @@
 // The pieces under the engine: the checksum's hash, key encodings, the store directory.
-#include "store.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -68,32 +66,6 @@ TEST(ProjectionStoreDirectoryTest, CurrentNamingAMissingStoreIsDataLoss) {
   TempDir dir;
   std::ofstream(dir.path() / "CURRENT") << "store-000009\n";
   EXPECT_STATUS(internal::ScanDirectory(dir.path()), StatusCode::kDataLoss, "does not exist");
-}
-
-// A family's memtable size as RocksDB holds it; 0 if it cannot say.
-size_t MemtableBytes(const internal::Store& store, FamilyId id) {
-  return store.WriteBufferBytes(id).value_or(0);
-}
-
-TEST(ProjectionStoreTest, OpensWithReplayMemtablesAndResizesEveryFamily) {
-  TempDir dir;
-  constexpr size_t kLive = size_t{16} << 20;
-  {
-    ASSERT_OK_AND_ASSIGN(auto store, internal::Store::Open(dir.Sub("s"), {"a", "b"}));
-    EXPECT_EQ(store->requested_write_buffer_bytes(), internal::kReplayWriteBufferBytes);
-    for (FamilyId id : {FamilyId{0}, FamilyId{1}}) {
-      EXPECT_EQ(MemtableBytes(*store, id), internal::kReplayWriteBufferBytes);
-    }
-    ASSERT_OK(store->SetWriteBufferBytes(kLive));
-    EXPECT_EQ(store->requested_write_buffer_bytes(), kLive);
-    for (FamilyId id : {FamilyId{0}, FamilyId{1}}) {
-      EXPECT_EQ(MemtableBytes(*store, id), kLive);
-    }
-    EXPECT_STATUS(store->WriteBufferBytes(2), StatusCode::kInvalidArgument, "no family 2");
-  }
-  // The live size is not kept: a store opens for replay again.
-  ASSERT_OK_AND_ASSIGN(auto reopened, internal::Store::Open(dir.Sub("s"), {"a", "b"}));
-  EXPECT_EQ(MemtableBytes(*reopened, 0), internal::kReplayWriteBufferBytes);
 }
 
 }  // namespace

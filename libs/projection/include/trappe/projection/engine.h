@@ -54,12 +54,6 @@ struct EngineOptions {
   // rules out loss and doubling. A clean shutdown flushes. On: every commit goes through
   // the WAL and is fsynced, so a restart resumes exactly where it stopped.
   bool sync_commits = false;
-  // Memtable size per column family of the live store once it has caught up with the log
-  // (a replay, a rebuild and the catch-up after a start use 4 MiB, which replays faster).
-  // Larger memtables mean fewer flushes of all families together (atomic flush) and less
-  // compaction of small files: the cases service's minute of sustained commands ran 5%
-  // faster on average (docs/projection.md). At least 64 KiB.
-  size_t live_write_buffer_bytes = size_t{16} << 20;
   // Values the applying thread keeps in memory (keys read or written lately), so that
   // Apply's reads skip RocksDB. Entries, across the projection's families.
   size_t max_cached_keys = size_t{1} << 20;
