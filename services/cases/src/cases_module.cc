@@ -348,19 +348,17 @@ Result<std::vector<EventEnvelope>> CasesModule::EventsOfRequest(
   // One lookup per event written, not a walk through the case's whole history: a case's
   // events share one partition of the case topic, so its history is keyed by offset.
   const std::string& case_id = outcome.aggregate_id;
-  const std::string prefix = TenantKey(tenant, {case_id, ""});
   std::vector<EventEnvelope> found;
   found.reserve(outcome.positions.size());
   for (const eventlog::Position& position : outcome.positions) {
     if (position.topic != events::kCaseEventsTopic) continue;
-    std::string key = prefix;
-    projection::AppendInt64(&key, position.offset);
-    TRAPPE_ASSIGN_OR_RETURN(const std::optional<std::string> value, view.Get(kHistory, key));
+    TRAPPE_ASSIGN_OR_RETURN(const std::optional<std::string> value,
+                            view.Get(kHistory, HistoryKey(tenant, case_id, position.offset)));
     if (!value) continue;
     v1::CaseHistoryEntry entry;
     if (!entry.ParseFromString(*value)) {
-      return DataLoss("history entry " + std::to_string(position.offset) + " of case " +
-                      case_id + " is corrupt");
+      return DataLoss("history entry " + std::to_string(position.offset) + " of case " + case_id +
+                      " is corrupt");
     }
     if (entry.envelope().request_id() == request_id) found.push_back(entry.envelope());
   }
@@ -1155,7 +1153,7 @@ Result<std::vector<v1::CaseHistoryEntry>> LoadHistory(const projection::ReadView
   std::vector<v1::CaseHistoryEntry> entries;
   Status parse = Status::Ok();
   TRAPPE_RETURN_IF_ERROR(view.Scan(
-      kHistory, TenantKey(tenant, {case_id, ""}), [&](std::string_view, std::string_view value) {
+      kHistory, HistoryPrefix(tenant, case_id), [&](std::string_view, std::string_view value) {
         v1::CaseHistoryEntry entry;
         if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse = DataLoss("a history entry of case " + case_id + " is corrupt");

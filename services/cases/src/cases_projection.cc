@@ -80,6 +80,16 @@ Status ApplyCaseEvent(const projection::Event& event, projection::ApplyContext& 
 
 }  // namespace
 
+std::string HistoryPrefix(std::string_view tenant, std::string_view case_id) {
+  return TenantKey(tenant, {case_id, ""});
+}
+
+std::string HistoryKey(std::string_view tenant, std::string_view case_id, int64_t offset) {
+  std::string key = HistoryPrefix(tenant, case_id);
+  projection::AppendInt64(&key, offset);
+  return key;
+}
+
 std::string HexOf(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -111,9 +121,9 @@ Status CasesProjection::Apply(const projection::Event& event,
   entry.mutable_position()->set_partition(event.record.position.partition);
   entry.mutable_position()->set_offset(event.record.position.offset);
   *entry.mutable_envelope() = e;
-  std::string key = TenantKey(e.tenant(), {e.case_id(), ""});
-  projection::AppendInt64(&key, event.record.position.offset);
-  TRAPPE_RETURN_IF_ERROR(context.Put(kHistory, key, entry.SerializeAsString()));
+  TRAPPE_RETURN_IF_ERROR(
+      context.Put(kHistory, HistoryKey(e.tenant(), e.case_id(), event.record.position.offset),
+                  entry.SerializeAsString()));
   if (!IsCaseServiceEvent(e)) return Status::Ok();
   return ApplyCaseEvent(event, context);
 }

@@ -16,7 +16,9 @@
 // The key store is NOT here: keys cannot be derived from the log (personal_data_vault.h).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trappe/projection/projection.h"
@@ -47,5 +49,10 @@ class CasesProjection final : public projection::Projection {
 };
 
 std::string HexOf(std::string_view bytes);
+
+// Keys of the history family: every entry of a case starts with HistoryPrefix; the case's
+// events share one partition of the case topic, so the offset orders them.
+std::string HistoryPrefix(std::string_view tenant, std::string_view case_id);
+std::string HistoryKey(std::string_view tenant, std::string_view case_id, int64_t offset);
 
 }  // namespace trappe::cases
