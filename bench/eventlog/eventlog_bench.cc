@@ -86,10 +86,12 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-std::unique_ptr<EventLog> OpenEmbeddedOrDie(const std::string& dir, bool sync = true) {
+std::unique_ptr<EventLog> OpenEmbeddedOrDie(const std::string& dir, bool sync = true,
+                                            bool zero_ahead = true) {
   EmbeddedLogOptions options;
   options.directory = dir;
   options.sync = sync;
+  if (!zero_ahead) options.wal_zero_ahead_bytes = 0;
   options.topics = DefaultTopics(kPartitions);
   auto log = OpenEmbeddedLog(options);
   if (!log.ok()) {
@@ -148,12 +150,14 @@ std::unique_ptr<EventLog> g_log;
 std::atomic<uint64_t> g_next_key{0};
 
 // Appends batches of state.range(0) records from every benchmark thread to one log,
-// fsync on (state.range(1) == 1) or off (0: shows the CPU cost without the disk).
+// fsync on (state.range(1) == 1) or off (0: shows the CPU cost without the disk), with the
+// WAL's zeros ahead (state.range(2) == 1, the default) or without (0: the WAL grows with
+// every commit).
 void BM_EmbeddedAppend(benchmark::State& state) {
   const auto batch = static_cast<size_t>(state.range(0));
   if (state.thread_index() == 0) {
     g_dir = std::make_unique<ScratchDir>();
-    g_log = OpenEmbeddedOrDie(g_dir->Sub("log"), state.range(1) != 0);
+    g_log = OpenEmbeddedOrDie(g_dir->Sub("log"), state.range(1) != 0, state.range(2) != 0);
   }
   // Each thread appends its own keys (as a service appends different aggregates).
   std::vector<Record> templ;
@@ -173,8 +177,14 @@ void BM_EmbeddedAppend(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_EmbeddedAppend)
-    ->ArgNames({"batch", "fsync"})
-    ->ArgsProduct({{1, 100}, {1, 0}})
+    ->ArgNames({"batch", "fsync", "zero_ahead"})
+    ->Apply([](benchmark::internal::Benchmark* b) {
+      for (int64_t batch : {1, 100}) {
+        b->Args({batch, 1, 1});
+        b->Args({batch, 1, 0});
+        b->Args({batch, 0, 0});
+      }
+    })
     ->Threads(1)
     ->Threads(16)
     ->UseRealTime()

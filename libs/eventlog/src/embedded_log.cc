@@ -19,6 +19,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -41,6 +42,7 @@
 #include <vector>
 
 #include "record_codec.h"
+#include "zero_ahead_fs.h"
 #include "trappe/common/log.h"
 
 namespace trappe::eventlog {
@@ -54,6 +56,7 @@ constexpr char kFormatKey[] = "format";
 constexpr char kFormatValue[] = "trappe-eventlog/1";
 constexpr char kTopicKeyPrefix[] = "topic/";
 constexpr int32_t kMaxPartitions = 100000;
+constexpr uint64_t kMinZeroAheadBytes = 64 << 10;
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
@@ -170,6 +173,11 @@ class Core : public std::enable_shared_from_this<Core> {
   uint64_t groups_ = 0;   // group commits so far
   uint64_t appends_ = 0;  // appends committed (appends_ / groups_: the mean group size)
 
+  // The WAL's file system (with sync and zero-ahead on) and the Env that carries it to
+  // RocksDB; declared before db_, so they outlive it.
+  std::shared_ptr<internal::ZeroAheadFileSystem> wal_fs_;
+  std::unique_ptr<rocksdb::Env> env_;
+
   // Readers hold it shared while they use db_; Close takes it exclusively to free it.
   std::shared_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -271,6 +279,10 @@ rocksdb::ColumnFamilyOptions RecordsColumnFamilyOptions(const EmbeddedLogOptions
 Status Core::Open() {
   if (options_.directory.empty()) return InvalidArgument("directory", "must not be empty");
   if (options_.max_group_bytes == 0) return InvalidArgument("max_group_bytes", "must be > 0");
+  if (options_.wal_zero_ahead_bytes != 0 && options_.wal_zero_ahead_bytes < kMinZeroAheadBytes) {
+    return InvalidArgument("wal_zero_ahead_bytes",
+                           "must be 0 (off) or at least " + std::to_string(kMinZeroAheadBytes));
+  }
   for (const TopicConfig& t : options_.topics) {
     TRAPPE_RETURN_IF_ERROR(ValidateTopicName(t.name));
     if (t.partitions < 1 || t.partitions > kMaxPartitions) {
@@ -309,6 +321,15 @@ Status Core::Open() {
   db_options.paranoid_checks = true;
   // One writer (the group-commit leader); insert hints need this off.
   db_options.allow_concurrent_memtable_write = false;
+  if (options_.sync && options_.wal_zero_ahead_bytes > 0) {
+    internal::ZeroAheadOptions zero_ahead;
+    zero_ahead.ahead_bytes = options_.wal_zero_ahead_bytes;
+    zero_ahead.chunk_bytes = std::min<uint64_t>(uint64_t{1} << 20, zero_ahead.ahead_bytes / 4);
+    wal_fs_ = std::make_shared<internal::ZeroAheadFileSystem>(rocksdb::FileSystem::Default(),
+                                                              zero_ahead);
+    env_ = rocksdb::NewCompositeEnv(wal_fs_);
+    db_options.env = env_.get();
+  }
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
@@ -739,11 +760,16 @@ void Core::Close() {
   const rocksdb::Status closed = db_->Close();
   if (!closed.ok()) log::Warn("eventlog.embedded.close_failed", {{"error", closed.ToString()}});
   db_.reset();
+  const internal::ZeroAheadStats wal = wal_fs_ ? wal_fs_->Stats() : internal::ZeroAheadStats{};
+  env_.reset();  // the file system's zeroing thread stops with the last reference
+  wal_fs_.reset();
   log::Info("eventlog.embedded.closed",
             {{"directory", options_.directory},
              {"group_commits", groups_},
-             {"appends", appends_}, 
-             {"appends_per_group", groups_ > 0 ? static_cast<double>(appends_) / static_cast<double>(groups_) : 0.0}});
+             {"appends", appends_},
+             {"appends_per_group", groups_ > 0 ? static_cast<double>(appends_) / static_cast<double>(groups_) : 0.0},
+             {"wal_zeroed_bytes", wal.zeroed_bytes},
+             {"wal_zeroing_failures", wal.failures}});
 }
 
 }  // namespace

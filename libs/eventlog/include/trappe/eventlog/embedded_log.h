@@ -62,6 +62,10 @@ struct EmbeddedLogOptions {
   // write's time). It keeps a steady set of appenders together in one fsync instead of
   // alternating halves. 0: take the queue at once.
   std::chrono::microseconds group_commit_window{1000};
+  // With sync: written, synced zeros kept ahead of the write-ahead log's end by a
+  // background thread, so that a commit's fdatasync overwrites blocks the file already has
+  // instead of growing it (docs/eventlog.md). 0 turns it off; otherwise at least 64 KiB.
+  uint64_t wal_zero_ahead_bytes = uint64_t{4} << 20;
 };
 
 [[nodiscard]] Result<std::unique_ptr<EventLog>> OpenEmbeddedLog(EmbeddedLogOptions options);
