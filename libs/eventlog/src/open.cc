@@ -137,8 +137,17 @@ Result<EventLogConfig> ParseEmbedded(std::string_view rest) {
           return InvalidArgument("partitions", "must be a positive number, not '" + value + "'");
         }
         config.embedded.topics = DefaultTopics(partitions);
+      } else if (name == "wal.zero-ahead-bytes") {
+        uint64_t bytes = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
+        if (ec != std::errc() || end != value.data() + value.size()) {
+          return InvalidArgument("wal.zero-ahead-bytes",
+                                 "must be a number of bytes (0: off), not '" + value + "'");
+        }
+        config.embedded.wal_zero_ahead_bytes = bytes;  // the log checks the minimum on open
       } else {
-        return InvalidArgument("embedded URL parameter " + name, "is unknown (known: partitions)");
+        return InvalidArgument("embedded URL parameter " + name,
+                               "is unknown (known: partitions, wal.zero-ahead-bytes)");
       }
     }
   }

@@ -29,6 +29,14 @@ TEST(EventLogUrlTest, EmbeddedUrlsNameADirectory) {
 
   ASSERT_OK_AND_ASSIGN(EventLogConfig escaped, ParseEventLogUrl("embedded:///srv/my%20log"));
   EXPECT_EQ(escaped.embedded.directory, "/srv/my log");
+
+  EXPECT_EQ(absolute.embedded.wal_zero_ahead_bytes, uint64_t{4} << 20);
+  ASSERT_OK_AND_ASSIGN(EventLogConfig no_zeros,
+                       ParseEventLogUrl("embedded:///srv/log?wal.zero-ahead-bytes=0"));
+  EXPECT_EQ(no_zeros.embedded.wal_zero_ahead_bytes, 0u);
+  ASSERT_OK_AND_ASSIGN(EventLogConfig more_zeros,
+                       ParseEventLogUrl("embedded:///srv/log?wal.zero-ahead-bytes=16777216"));
+  EXPECT_EQ(more_zeros.embedded.wal_zero_ahead_bytes, uint64_t{16} << 20);
 }
 
 TEST(EventLogUrlTest, KafkaUrlsCarryServersTimeoutsAndLibrdkafkaProperties) {
@@ -78,6 +86,10 @@ TEST(EventLogUrlTest, BadUrlsAreRejectedNamingThePart) {
   EXPECT_STATUS(ParseEventLogUrl("embedded:"), StatusCode::kInvalidArgument, "directory");
   EXPECT_STATUS(ParseEventLogUrl("embedded:///x?partitions=0"), StatusCode::kInvalidArgument, "partitions");
   EXPECT_STATUS(ParseEventLogUrl("embedded:///x?colour=blue"), StatusCode::kInvalidArgument, "colour");
+  EXPECT_STATUS(ParseEventLogUrl("embedded:///x?wal.zero-ahead-bytes=4MiB"),
+                StatusCode::kInvalidArgument, "wal.zero-ahead-bytes");
+  EXPECT_STATUS(ParseEventLogUrl("embedded:///x?wal.zero-ahead-bytes=-1"),
+                StatusCode::kInvalidArgument, "wal.zero-ahead-bytes");
   EXPECT_STATUS(ParseEventLogUrl("kafka://"), StatusCode::kInvalidArgument, "bootstrap servers");
   EXPECT_STATUS(ParseEventLogUrl("kafka://k:9092?message.timeout.ms=soon"), StatusCode::kInvalidArgument,
                 "message.timeout.ms");
