@@ -24,6 +24,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions() {
   // cache).
   options.write_buffer_size = 4 << 20;
   options.max_write_buffer_number = 4;  // room to keep writing while one flushes
+  // Level 1 about the size of level 0 (4 memtables of 4 MiB before a compaction), as
+  // RocksDB's tuning guide advises: each L0->L1 compaction merges its files with all of
+  // L1 (a projection's keys are spread over the key space), so RocksDB's default of 256 MiB
+  // made that merge grow with the store, up to 16 times the data coming in. Measured on a
+  // minute of sustained cases load (docs/cases.md): +6% commands/s on average.
+  options.max_bytes_for_level_base = 32 << 20;
+  options.target_file_size_base = 8 << 20;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = true;
