@@ -1,8 +1,6 @@
 // Behaviour of the embedded backend beyond the conformance suite: the directory lock,
 // partition counts kept across reopen, the injected clock, recovery without Close.
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,12 +13,11 @@
 #include <vector>
 
 #include "conformance_util.h"
+#include "subprocess.h"
 #include "trappe/common/clock.h"
 #include "trappe/eventlog/embedded_log.h"
 #include "trappe/testing/status_matchers.h"
 #include "trappe/testing/temp_dir.h"
-
-extern char** environ;
 
 namespace trappe::eventlog::testing {
 namespace {
@@ -215,22 +212,13 @@ TEST(EmbeddedLogChildProcess, AppendsAndExitsWithoutClosing) {
 TEST(EmbeddedLogTest, AcknowledgedRecordsSurviveAProcessThatExitsWithoutClosing) {
   trappe::testing::TempDir dir;
   const std::string log_dir = dir.Sub("log");
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const std::string filter = "--gtest_filter=EmbeddedLogChildProcess.AppendsAndExitsWithoutClosing";
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  env_strings.push_back(std::string(kChildDirVariable) + "=" + log_dir);
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<char*> argv = {const_cast<char*>(self.c_str()), const_cast<char*>(filter.c_str()),
-                             nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), envp.data()), 0);
-  int wstatus = 0;
-  ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
-  ASSERT_TRUE(WIFEXITED(wstatus));
-  ASSERT_EQ(WEXITSTATUS(wstatus), 0);
+  ASSERT_OK_AND_ASSIGN(
+      auto child,
+      Subprocess::Start({ThisProgram(), "--gtest_filter=EmbeddedLogChildProcess.AppendsAndExitsWithoutClosing"},
+                        {std::string(kChildDirVariable) + "=" + log_dir}));
+  ASSERT_OK_AND_ASSIGN(const std::string output, child->ReadToEnd(kPatience));
+  ASSERT_OK_AND_ASSIGN(const int exit_code, child->Wait(kPatience));
+  ASSERT_EQ(exit_code, 0) << output;
 
   int64_t acknowledged = 0;
   std::ifstream(log_dir + "/acknowledged") >> acknowledged;

@@ -32,8 +32,10 @@ inline std::string FindOnPath(const std::string& program) {
   size_t start = 0;
   while (start <= dirs.size()) {
     const size_t colon = dirs.find(':', start);
-    const std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-    const std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) / program;
+    const std::string dir =
+        dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    const std::filesystem::path candidate =
+        std::filesystem::path(dir.empty() ? "." : dir) / program;
     if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
     if (colon == std::string::npos) break;
     start = colon + 1;
@@ -41,9 +43,16 @@ inline std::string FindOnPath(const std::string& program) {
   return "";
 }
 
+// This test program's own path, to run a child half of a test in a new process.
+inline std::string ThisProgram() {
+  return std::filesystem::read_symlink("/proc/self/exe").string();
+}
+
 class Subprocess {
  public:
-  static Result<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv) {
+  // `extra_env`: "NAME=value" entries added to this process's environment for the child.
+  static Result<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv,
+                                                   const std::vector<std::string>& extra_env = {}) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return Internal(std::string("pipe: ") + std::strerror(errno));
     posix_spawn_file_actions_t actions;
@@ -52,8 +61,15 @@ class Subprocess {
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+    std::vector<char*> envp;
+    for (std::string& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_t pid = 0;
-    const int spawned = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+    const int spawned =
+        posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (spawned != 0) {

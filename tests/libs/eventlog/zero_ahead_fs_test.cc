@@ -8,10 +8,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -21,12 +19,17 @@
 #include <string>
 #include <vector>
 
+#include "conformance_util.h"
+#include "subprocess.h"
+#include "trappe/testing/status_matchers.h"
 #include "trappe/testing/temp_dir.h"
-
-extern char** environ;
 
 namespace trappe::eventlog::internal {
 namespace {
+
+using testing::kPatience;
+using testing::Subprocess;
+using testing::ThisProgram;
 
 constexpr uint64_t kChunk = 64 << 10;
 constexpr uint64_t kAhead = 256 << 10;
@@ -205,22 +208,12 @@ TEST(ZeroAheadChildProcess, WritesOverZerosAndExitsWithoutClosing) {
 TEST(ZeroAheadFileSystemTest, RocksDbRecoversEverySyncedWriteFromAWalWithAZeroTail) {
   trappe::testing::TempDir dir;
   const std::string db_dir = dir.Sub("db");
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const std::string filter = "--gtest_filter=ZeroAheadChildProcess.*";
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  env_strings.push_back(std::string(kChildDirVariable) + "=" + db_dir);
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<char*> argv = {const_cast<char*>(self.c_str()), const_cast<char*>(filter.c_str()),
-                             nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), envp.data()), 0);
-  int wstatus = 0;
-  ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
-  ASSERT_TRUE(WIFEXITED(wstatus));
-  ASSERT_EQ(WEXITSTATUS(wstatus), 0);
+  ASSERT_OK_AND_ASSIGN(auto child,
+                       Subprocess::Start({ThisProgram(), "--gtest_filter=ZeroAheadChildProcess.*"},
+                                         {std::string(kChildDirVariable) + "=" + db_dir}));
+  ASSERT_OK_AND_ASSIGN(const std::string output, child->ReadToEnd(kPatience));
+  ASSERT_OK_AND_ASSIGN(const int exit_code, child->Wait(kPatience));
+  ASSERT_EQ(exit_code, 0) << output;
 
   // The WAL the child left still ends in zeros.
   uint64_t wal_bytes = 0;
