@@ -1,6 +1,7 @@
 #include "zero_ahead_fs.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,9 +26,10 @@ struct ZeroAheadFileSystem::WalState {
   // that would reach it waits.
   uint64_t zeroing_begin = 0;
   uint64_t zeroing_end = 0;
-  bool busy = false;    // the zeroing thread is using fd
-  bool closed = false;  // no more steps; fd is closed once busy is false
-  bool failed = false;  // zeroing stopped on an error: the file grows as usual
+  bool busy = false;           // the zeroing thread is using fd
+  bool zeros_written = false;  // the file may extend past `end`: truncate it at close
+  bool closed = false;         // no more steps; fd is closed once busy is false
+  bool failed = false;         // zeroing stopped on an error: the file grows as usual
 };
 
 namespace {
@@ -153,7 +155,7 @@ class ZeroAheadWalFile final : public rocksdb::FSWritableFile {
     IOStatus status;
     // Not synced: a crash before the new size reaches the disk leaves zeros, which the
     // WAL reader skips.
-    if (s.zeroed_end > s.end && ::ftruncate(s.fd, static_cast<off_t>(s.end)) != 0) {
+    if (s.zeros_written && ::ftruncate(s.fd, static_cast<off_t>(s.end)) != 0) {
       status = Errno("truncating", s.name, errno);
     }
     if (::close(s.fd) != 0 && status.ok()) status = Errno("closing", s.name, errno);
@@ -246,6 +248,7 @@ bool ZeroAheadFileSystem::Step() {
     s.zeroing_begin = begin;
     s.zeroing_end = end;
     s.busy = true;
+    s.zeros_written = true;  // also when the write fails part way
     fd = s.fd;
   }
   int err = WriteAllAt(fd, zeros_.data(), static_cast<size_t>(end - begin), begin);
@@ -293,6 +296,7 @@ ZeroAheadStats ZeroAheadFileSystem::Stats() const {
 }
 
 void ZeroAheadFileSystem::Run() {
+  pthread_setname_np(pthread_self(), "wal-zeroing");  // as ps and perf show it
   for (;;) {
     {
       std::unique_lock lock(mu_);
