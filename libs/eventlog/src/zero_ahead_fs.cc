@@ -258,13 +258,14 @@ bool ZeroAheadFileSystem::Step() {
   }
   s.cv.notify_all();  // appends may write into the zeros now
   // Write the chunk out first, so that a commit's fdatasync meanwhile finds little of it
-  // dirty; the fdatasync then commits the blocks and the new size.
-  if (err == 0 && ::sync_file_range(fd, static_cast<off_t>(begin), static_cast<off_t>(end - begin),
-                                    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                                        SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
-    err = errno;
+  // dirty; the fdatasync then commits the blocks and the new size. The first is only an
+  // optimisation (some filesystems refuse it); the fdatasync must succeed.
+  if (err == 0) {
+    ::sync_file_range(
+        fd, static_cast<off_t>(begin), static_cast<off_t>(end - begin),
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    if (::fdatasync(fd) != 0) err = errno;
   }
-  if (err == 0 && ::fdatasync(fd) != 0) err = errno;
   {
     std::lock_guard lock(s.mu);
     s.busy = false;
