@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -92,6 +94,31 @@ TEST(EmbeddedLogTest, BadOptionsAreRejected) {
   tiny_zero_ahead.wal_zero_ahead_bytes = 1000;
   EXPECT_STATUS(OpenEmbeddedLog(tiny_zero_ahead), StatusCode::kInvalidArgument,
                 "wal_zero_ahead_bytes");
+}
+
+// With sync (the default) the log's WAL gets written zeros ahead of its end from a
+// background thread: the WAL file on disk grows past what was appended. Waits for it
+// with a deadline.
+TEST(EmbeddedLogTest, TheWalFileHasZerosAheadOfItsEndWhileTheLogIsOpen) {
+  trappe::testing::TempDir dir;
+  EmbeddedLogOptions options = OptionsFor(dir.Sub("log"), 4);
+  options.wal_zero_ahead_bytes = 64 << 10;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(options));
+  ASSERT_OK(log->Append(kCaseEventsTopic, {MakeRecord("0657/case-1", "v")}));
+  const auto largest_wal = [&] {
+    uintmax_t largest = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.Sub("log"))) {
+      if (entry.path().extension() == ".log") largest = std::max(largest, entry.file_size());
+    }
+    return largest;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (largest_wal() < (64u << 10) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_GE(largest_wal(), 64u << 10) << "a few hundred bytes were appended";
+  log->Close();
+  EXPECT_LT(largest_wal(), 64u << 10) << "closing cuts the zeros off";
 }
 
 // The WAL's zeros ahead (on by default with sync) change where bytes go, not what is kept:
