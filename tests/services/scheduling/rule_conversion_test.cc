@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "trappe/rules/deadlines.h"
 #include "trappe/testing/dates.h"
 #include "trappe/testing/status_matchers.h"
@@ -85,6 +88,63 @@ TEST(RuleConversionTest, AdjustingARuleFromADateKeepsTheEarlierVersion) {
                        CompileRules({{D(2020, 1, 1), {floor}}, {D(2026, 1, 1), {stricter}}}));
   EXPECT_EQ(compiled.rule_set.InForce("FU-FIRST-3M", D(2025, 12, 31))->first_due, rules::Months(3));
   EXPECT_EQ(compiled.rule_set.InForce("FU-FIRST-3M", D(2026, 1, 1))->first_due, rules::Months(2));
+}
+
+// What a rule does for a subject of intervention kind `kind` (ignored for report and
+// investigation rules) on `track`, as the deadline rules read it (deadlines.cc SpecOf):
+// the first track spec of that track whose kinds include the subject's, if the rule's own
+// kinds do. Null: the rule keeps no deadlines there.
+const rules::TrackSpec* EffectiveSpec(const rules::FollowUpRule& rule, rules::InterventionKind kind,
+                                      rules::Track track) {
+  const bool intervention = rule.trigger == rules::RuleTrigger::kInterventionStarted;
+  if (intervention && !rule.applies_to.Contains(kind)) return nullptr;
+  for (const rules::TrackSpec& spec : rule.tracks) {
+    if (spec.track == track && (!intervention || spec.applies_to.Contains(kind))) return &spec;
+  }
+  return nullptr;
+}
+
+// The wire form does not keep where a rule's intervention kinds were written (on the rule
+// or on its tracks), so a preset does not come back value for value; it must come back
+// with the same effect: the same deadline fields, and for every intervention kind and
+// track the same responsibility and evidence.
+TEST(RuleConversionTest, PresetsComeBackWithTheSameEffectForEveryKindAndTrack) {
+  constexpr auto kKinds = static_cast<int>(rules::InterventionKind::kBoardingSchool) + 1;
+  constexpr auto kTracks = static_cast<int>(rules::Track::kCoWorker) + 1;
+  for (const auto& [name, preset] : {std::pair{"barnets-lov", rules::BarnetsLovRules()},
+                                     std::pair{"sverigesmodel", rules::SverigesmodelRules()}}) {
+    ASSERT_OK_AND_ASSIGN(const v1::FollowUpRuleSet wire, RuleSetToProto(name, preset));
+    ASSERT_OK_AND_ASSIGN(const std::vector<rules::FollowUpRule> back,
+                         RulesFromProto(wire, "rule_sets[0]"));
+    ASSERT_EQ(back.size(), preset.size()) << name;
+    for (size_t i = 0; i < preset.size(); ++i) {
+      const rules::FollowUpRule& a = preset[i];
+      const rules::FollowUpRule& b = back[i];
+      SCOPED_TRACE(a.id);
+      EXPECT_EQ(b.id, a.id);
+      EXPECT_EQ(b.source, a.source);
+      EXPECT_EQ(b.trigger, a.trigger);
+      EXPECT_EQ(b.first_due, a.first_due);
+      EXPECT_EQ(b.first_due_without_consent, a.first_due_without_consent);
+      EXPECT_EQ(b.recurrence, a.recurrence);
+      int kept = 0;
+      for (int k = 0; k < kKinds; ++k) {
+        for (int t = 0; t < kTracks; ++t) {
+          const auto kind = static_cast<rules::InterventionKind>(k);
+          const auto track = static_cast<rules::Track>(t);
+          const rules::TrackSpec* want = EffectiveSpec(a, kind, track);
+          const rules::TrackSpec* got = EffectiveSpec(b, kind, track);
+          ASSERT_EQ(got == nullptr, want == nullptr) << "kind " << k << ", track " << t;
+          if (want == nullptr) continue;
+          ++kept;
+          EXPECT_EQ(got->satisfied_by, want->satisfied_by) << "kind " << k << ", track " << t;
+          EXPECT_EQ(got->role, want->role) << "kind " << k << ", track " << t;
+          EXPECT_EQ(got->role_until_age, want->role_until_age) << "kind " << k << ", track " << t;
+        }
+      }
+      EXPECT_GT(kept, 0) << "the rule keeps deadlines somewhere";
+    }
+  }
 }
 
 }  // namespace
