@@ -301,7 +301,7 @@ Status SchedulingProjection::ApplyRules(const projection::Event& event,
   auto from = service::ToCivilDate(configured.effective_from(), "effective_from");
   std::vector<v1::FollowUpRuleSet> sets(configured.rule_sets().begin(),
                                         configured.rule_sets().end());
-  Status valid = from.ok() ? CompileRules({{*from, sets}}).status() : from.status();
+  Status valid = from.ok() ? rules_proto::CompileRules({{*from, sets}}).status() : from.status();
   if (e.aggregate_type() == events::v1::AGGREGATE_TYPE_FOLLOW_UP_RULE_SET) {
     TRAPPE_RETURN_IF_ERROR(service::IndexRequest(context, kRequests, event));
     TRAPPE_RETURN_IF_ERROR(
@@ -415,7 +415,7 @@ Result<std::shared_ptr<const TenantRules>> SchedulingProjection::LoadRules(
         from, std::vector<v1::FollowUpRuleSet>(c.rule_sets().begin(), c.rule_sets().end()));
     rules->configurations.push_back(std::move(c));
   }
-  TRAPPE_ASSIGN_OR_RETURN(rules->compiled, CompileRules(configurations));
+  TRAPPE_ASSIGN_OR_RETURN(rules->compiled, rules_proto::CompileRules(configurations));
   std::shared_ptr<const TenantRules> shared = rules;
   std::lock_guard lock(cache_mu_);
   cache_[std::string(tenant)] = {std::move(all), shared};

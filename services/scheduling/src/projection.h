@@ -14,7 +14,7 @@
 #include "src/timeline.h"
 #include "trappe/projection/projection.h"
 #include "trappe/projection/read_view.h"
-#include "trappe/scheduling/rule_conversion.h"
+#include "trappe/rules_proto/follow_up_rules.h"
 #include "trappe/scheduling/v1/events.pb.h"
 #include "trappe/scheduling/v1/service.pb.h"
 
@@ -41,7 +41,7 @@ struct CaseMeta {
 
 // A municipality's rules, compiled, with the configurations they came from.
 struct TenantRules {
-  CompiledRules compiled;
+  rules_proto::CompiledRules compiled;
   std::vector<v1::FollowUpRulesConfigured> configurations;  // by effective_from
 };
 

@@ -228,7 +228,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
     TRAPPE_RETURN_IF_ERROR(service::ValidateText(r.rule_set(), "rule_set", 100));
     TRAPPE_RETURN_IF_ERROR(service::ValidateText(r.rule_id(), "rule_id", 100));
-    const std::optional<rules::Track> track = ParseTrackName(r.track());
+    const std::optional<rules::Track> track = rules_proto::ParseTrackName(r.track());
     if (!track) return InvalidArgument("track", "'" + r.track() + "' is not a track");
     if (!r.trigger_id().empty()) {
       TRAPPE_RETURN_IF_ERROR(service::ValidateText(r.trigger_id(), "trigger_id", 128));
@@ -311,7 +311,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     std::set<std::string> presets;
     for (int i = 0; i < r.presets_size(); ++i) {
       if (!presets.insert(r.presets(i)).second) continue;
-      auto preset = PresetRuleSet(r.presets(i));
+      auto preset = rules_proto::PresetRuleSet(r.presets(i));
       if (!preset.ok()) {
         return Status(preset.status().code(),
                       "presets[" + std::to_string(i) + "]: " + preset.status().message());
@@ -326,7 +326,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
       if (!given.insert(set.name()).second) {
         return InvalidArgument(field + ".name", "'" + set.name() + "' is given twice");
       }
-      TRAPPE_RETURN_IF_ERROR(RulesFromProto(set, field).status());
+      TRAPPE_RETURN_IF_ERROR(rules_proto::RulesFromProto(set, field).status());
       auto same = std::find_if(sets.begin(), sets.end(),
                                [&](const auto& s) { return s.name() == set.name(); });
       if (same != sets.end()) {
@@ -337,7 +337,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     }
     if (sets.empty())
       return InvalidArgument("presets", "at least one preset or rule set is required");
-    TRAPPE_RETURN_IF_ERROR(CompileRules({{from, sets}}).status());
+    TRAPPE_RETURN_IF_ERROR(rules_proto::CompileRules({{from, sets}}).status());
     TRAPPE_ASSIGN_OR_RETURN(
         service::CommandOutcome outcome,
         runner_->Run(meta, "rules/" + r.tenant(),

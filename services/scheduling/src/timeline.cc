@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "trappe/rules_proto/follow_up_rules.h"
 #include "trappe/service/convert.h"
 
 namespace trappe::scheduling {
@@ -67,7 +68,7 @@ bool HasSubject(const CaseFacts& facts, const std::string& id) {
 
 void AddOverride(const EventEnvelope& e, CivilDate effective, CaseFacts& facts) {
   const scheduling::v1::ScheduleOverridden& o = e.schedule_overridden();
-  auto track = ParseTrackName(o.track());
+  auto track = rules_proto::ParseTrackName(o.track());
   if (!track) return;
   rules::ScheduleOverride base;
   base.effective = effective;
@@ -112,18 +113,6 @@ void AddOverride(const EventEnvelope& e, CivilDate effective, CaseFacts& facts) 
 }
 
 }  // namespace
-
-std::optional<rules::Track> ParseTrackName(std::string_view name) {
-  using rules::Track;
-  for (Track t : {Track::kReportAssessment, Track::kInvestigation, Track::kPlan, Track::kFollowUp,
-                  Track::kChildConversation, Track::kFosterFamily, Track::kInstitution,
-                  Track::kSupervision, Track::kCoWorker}) {
-    if (rules::ToString(t) == name) return t;
-  }
-  if (name == "ASSESSMENT") return Track::kReportAssessment;
-  if (name == "FIRST_FOLLOW_UP") return Track::kFollowUp;
-  return std::nullopt;
-}
 
 CivilDate EndOfTime() { return CivilDate::FromYmd(9000, 1, 1).value(); }
 

@@ -47,10 +47,6 @@ std::string Holder(const CaseFacts& facts, rules::ResponsibleRole role, rules::T
                    CivilDate date);
 std::string PrimaryOn(const CaseFacts& facts, CivilDate date);
 
-// "CHILD_CONVERSATION" -> Track::kChildConversation (also the older "ASSESSMENT" and
-// "FIRST_FOLLOW_UP").
-std::optional<rules::Track> ParseTrackName(std::string_view name);
-
 // A date later than any fact: deadlines "as known now".
 CivilDate EndOfTime();
 

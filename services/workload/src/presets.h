@@ -18,11 +18,6 @@ namespace trappe::workload {
 // The registration event's content for `presets`: exactly one staircase preset, exactly
 // one weight preset and at least one follow-up rule set preset. NOT_FOUND names an unknown
 // preset; INVALID_ARGUMENT (field "presets") a missing or doubled kind.
-// A follow-up rule set of the rules as the contract's FollowUpRuleSet: one entry per
-// (rule, track), entries of one rule sharing its id.
-scheduling::v1::FollowUpRuleSet FollowUpRuleSetToProto(
-    const std::string& name, const std::vector<rules::FollowUpRule>& rules);
-
 [[nodiscard]] Result<v1::MunicipalityRegistered> MunicipalityFromPresets(
     const std::string& code, const std::string& name, const std::vector<std::string>& presets,
     CivilDate effective_from);

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "trappe/events/headers.h"
-#include "trappe/scheduling/rule_conversion.h"
+#include "trappe/rules_proto/follow_up_rules.h"
 #include "trappe/service/convert.h"
 
 namespace trappe::scheduling::testing {
@@ -49,7 +49,7 @@ Status Upstream::RegisterMunicipality(CivilDate from, const std::vector<std::str
   m.set_name("Test Kommune");
   for (const std::string& p : presets) {
     m.add_presets(p);
-    TRAPPE_ASSIGN_OR_RETURN(*m.add_follow_up_rule_sets(), PresetRuleSet(p));
+    TRAPPE_ASSIGN_OR_RETURN(*m.add_follow_up_rule_sets(), rules_proto::PresetRuleSet(p));
   }
   *m.mutable_effective_from() = service::ToProtoDate(from);
   return Append(std::move(e));

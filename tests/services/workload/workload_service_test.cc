@@ -8,16 +8,14 @@
 
 #include "case_events.h"
 #include "trappe/common/status_grpc.h"
+#include "trappe/rules/follow_up_rules.h"
+#include "trappe/rules_proto/follow_up_rules.h"
 #include "trappe/service/convert.h"
 #include "trappe/testing/dates.h"
 #include "trappe/testing/service_harness.h"
 #include "trappe/testing/status_matchers.h"
 #include "trappe/workload/module.h"
 #include "trappe/workload/v1/service.grpc.pb.h"
-
-#ifdef TRAPPE_TEST_WITH_SCHEDULING
-#include "trappe/scheduling/rule_conversion.h"
-#endif
 
 namespace trappe::workload {
 namespace {
@@ -577,27 +575,23 @@ TEST_F(WorkloadServiceTest, RegisteringAMunicipalityWritesThePresetsInFull) {
   EXPECT_EQ(w.case_count_warn_above(), 20);
 }
 
-#ifdef TRAPPE_TEST_WITH_SCHEDULING
-// The rule sets written at registration are exactly what the scheduling service writes for
-// the same presets (descriptions aside), and its reader accepts them.
-TEST_F(WorkloadServiceTest, TheRegisteredFollowUpRulesAreTheSchedulingServicesOwnWireForm) {
+// The rule sets written at registration are the presets' wire form, as the scheduling
+// service reads them back.
+TEST_F(WorkloadServiceTest, TheRegisteredFollowUpRulesAreThePresetsWireForm) {
   ASSERT_OK(Register());
   const std::vector<events::v1::EventEnvelope> events = OrgEvents(harness_.log());
   ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events[0].municipality_registered().follow_up_rule_sets_size(), 2);
   for (const auto& set : events[0].municipality_registered().follow_up_rule_sets()) {
-    ASSERT_OK(scheduling::RulesFromProto(set, "follow_up_rule_sets").status());
-    ASSERT_OK_AND_ASSIGN(const scheduling::v1::FollowUpRuleSet theirs, scheduling::PresetRuleSet(set.name()));
-    ASSERT_EQ(set.rules_size(), theirs.rules_size()) << set.name();
-    for (int k = 0; k < set.rules_size(); ++k) {
-      auto ours = set.rules(k);
-      auto expected = theirs.rules(k);
-      ours.clear_description();
-      expected.clear_description();
-      EXPECT_EQ(ours.SerializeAsString(), expected.SerializeAsString()) << set.name() << " " << ours.id();
-    }
+    ASSERT_OK_AND_ASSIGN(const auto rules, rules_proto::RulesFromProto(set, "follow_up_rule_sets"));
+    ASSERT_OK_AND_ASSIGN(const auto preset, rules::FollowUpPreset(set.name()));
+    EXPECT_EQ(rules.size(), preset.size()) << set.name();
+    ASSERT_OK_AND_ASSIGN(const scheduling::v1::FollowUpRuleSet expected,
+                         rules_proto::PresetRuleSet(set.name()));
+    EXPECT_EQ(set.SerializeAsString(), expected.SerializeAsString()) << set.name();
+    for (const auto& rule : set.rules()) EXPECT_FALSE(rule.description().empty()) << rule.id();
   }
 }
-#endif
 
 TEST_F(WorkloadServiceTest, UnknownOrIncompletePresetsAreRejectedAndWriteNothing) {
   v1::RegisterMunicipalityRequest r;

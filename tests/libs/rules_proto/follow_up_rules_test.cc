@@ -1,6 +1,6 @@
 // The presets survive the trip to their wire form and back: the same deadlines for the
 // same history.
-#include "trappe/scheduling/rule_conversion.h"
+#include "trappe/rules_proto/follow_up_rules.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "trappe/testing/dates.h"
 #include "trappe/testing/status_matchers.h"
 
-namespace trappe::scheduling {
+namespace trappe::rules_proto {
 namespace {
 
 using trappe::testing::D;
@@ -40,7 +40,7 @@ rules::CaseTimeline History() {
   return t;
 }
 
-TEST(RuleConversionTest, PresetsGiveTheSameDeadlinesAfterTheRoundTrip) {
+TEST(FollowUpRulesProtoTest, PresetsGiveTheSameDeadlinesAfterTheRoundTrip) {
   rules::RuleSet original;
   ASSERT_OK(original.Enable(rules::BarnetsLovRules(), D(2020, 1, 1)));
   ASSERT_OK(original.Enable(rules::SverigesmodelRules(), D(2020, 1, 1)));
@@ -56,7 +56,7 @@ TEST(RuleConversionTest, PresetsGiveTheSameDeadlinesAfterTheRoundTrip) {
   EXPECT_EQ(actual, expected);
 }
 
-TEST(RuleConversionTest, RejectsWhatTheRulesCannotExpress) {
+TEST(FollowUpRulesProtoTest, RejectsWhatTheRulesCannotExpress) {
   v1::FollowUpRuleSet set;
   set.set_name("custom");
   v1::FollowUpRule& rule = *set.add_rules();
@@ -76,7 +76,7 @@ TEST(RuleConversionTest, RejectsWhatTheRulesCannotExpress) {
                 "rule_sets[0].rules[0].track");
 }
 
-TEST(RuleConversionTest, AdjustingARuleFromADateKeepsTheEarlierVersion) {
+TEST(FollowUpRulesProtoTest, AdjustingARuleFromADateKeepsTheEarlierVersion) {
   ASSERT_OK_AND_ASSIGN(v1::FollowUpRuleSet floor, PresetRuleSet("barnets-lov"));
   v1::FollowUpRuleSet stricter = floor;
   for (auto& rule : *stricter.mutable_rules()) {
@@ -108,7 +108,7 @@ const rules::TrackSpec* EffectiveSpec(const rules::FollowUpRule& rule, rules::In
 // or on its tracks), so a preset does not come back value for value; it must come back
 // with the same effect: the same deadline fields, and for every intervention kind and
 // track the same responsibility and evidence.
-TEST(RuleConversionTest, PresetsComeBackWithTheSameEffectForEveryKindAndTrack) {
+TEST(FollowUpRulesProtoTest, PresetsComeBackWithTheSameEffectForEveryKindAndTrack) {
   constexpr auto kKinds = static_cast<int>(rules::InterventionKind::kBoardingSchool) + 1;
   constexpr auto kTracks = static_cast<int>(rules::Track::kCoWorker) + 1;
   for (const auto& [name, preset] : {std::pair{"barnets-lov", rules::BarnetsLovRules()},
@@ -148,4 +148,4 @@ TEST(RuleConversionTest, PresetsComeBackWithTheSameEffectForEveryKindAndTrack) {
 }
 
 }  // namespace
-}  // namespace trappe::scheduling
+}  // namespace trappe::rules_proto

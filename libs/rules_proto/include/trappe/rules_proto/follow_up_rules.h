@@ -1,6 +1,8 @@
-// Follow-up rules between their wire form (trappe.scheduling.v1.FollowUpRuleSet, carried by
-// MunicipalityRegistered and FollowUpRulesConfigured) and the rules library's form
-// (trappe::rules::FollowUpRule).
+// trappe::rules_proto: follow-up rules between their wire form
+// (trappe.scheduling.v1.FollowUpRuleSet, carried by MunicipalityRegistered and
+// FollowUpRulesConfigured) and the rules library's form (trappe::rules::FollowUpRule).
+// The workload service writes the presets' wire form when a municipality registers; the
+// scheduling service reads it back: one conversion, used by both.
 //
 // On the wire a rule that keeps several tracks is several entries with the same id; here
 // it is one rule with several track specs. Entries of one id must agree on everything but
@@ -9,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,14 +20,18 @@
 #include "trappe/rules/follow_up_rules.h"
 #include "trappe/scheduling/v1/types.pb.h"
 
-namespace trappe::scheduling {
+namespace trappe::rules_proto {
+
+namespace v1 = ::trappe::scheduling::v1;
 
 // One wire rule set as rules; INVALID_ARGUMENT naming the field ("rule_sets[0].rules[2]
 // .first_due: ...") when it cannot be expressed or is not a valid rule.
 [[nodiscard]] Result<std::vector<rules::FollowUpRule>> RulesFromProto(
     const v1::FollowUpRuleSet& set, std::string_view field);
 
-// Rules as one wire rule set named `name`.
+// Rules as one wire rule set named `name`: an entry per (rule, track), each with a
+// description for people; INVALID_ARGUMENT when a rule's intervention kinds cannot be
+// stated on the wire.
 [[nodiscard]] Result<v1::FollowUpRuleSet> RuleSetToProto(
     std::string_view name, const std::vector<rules::FollowUpRule>& rules);
 
@@ -33,6 +40,8 @@ namespace trappe::scheduling {
 
 // "CHILD_CONVERSATION" -> Track::kChildConversation; the older names "ASSESSMENT" and
 // "FIRST_FOLLOW_UP" are accepted for REPORT_ASSESSMENT and FOLLOW_UP.
+std::optional<rules::Track> ParseTrackName(std::string_view name);
+// The same, INVALID_ARGUMENT for a name that is not a track.
 [[nodiscard]] Result<rules::Track> ParseTrack(std::string_view name);
 
 // A municipality's configurations of follow-up rules over time, each replacing the rules
@@ -45,4 +54,4 @@ struct CompiledRules {
 [[nodiscard]] Result<CompiledRules> CompileRules(
     const std::vector<std::pair<CivilDate, std::vector<v1::FollowUpRuleSet>>>& configurations);
 
-}  // namespace trappe::scheduling
+}  // namespace trappe::rules_proto

@@ -1,10 +1,8 @@
-#include "trappe/scheduling/rule_conversion.h"
+#include "trappe/rules_proto/follow_up_rules.h"
 
 #include <set>
 
-#include "src/timeline.h"
-
-namespace trappe::scheduling {
+namespace trappe::rules_proto {
 namespace {
 
 using rules::CalendarDuration;
@@ -148,6 +146,18 @@ std::string SharedPart(const v1::FollowUpRule& entry) {
 }
 
 }  // namespace
+
+std::optional<rules::Track> ParseTrackName(std::string_view name) {
+  using rules::Track;
+  for (Track t : {Track::kReportAssessment, Track::kInvestigation, Track::kPlan, Track::kFollowUp,
+                  Track::kChildConversation, Track::kFosterFamily, Track::kInstitution,
+                  Track::kSupervision, Track::kCoWorker}) {
+    if (rules::ToString(t) == name) return t;
+  }
+  if (name == "ASSESSMENT") return Track::kReportAssessment;
+  if (name == "FIRST_FOLLOW_UP") return Track::kFollowUp;
+  return std::nullopt;
+}
 
 Result<rules::Track> ParseTrack(std::string_view name) {
   if (std::optional<rules::Track> track = ParseTrackName(name)) return *track;
@@ -322,6 +332,12 @@ Result<v1::FollowUpRuleSet> RuleSetToProto(std::string_view name,
       if (spec.role_until_age) {
         *entry.mutable_responsible_until_placement_age() = ToPeriod(*spec.role_until_age);
       }
+      // For people reading the rule set (in an audit of the registration, say).
+      entry.set_description(
+          rule.id + " (" + rule.source + "): deadlines on the " + entry.track() + " track" +
+          (rule.first_due ? ", first due " + rule.first_due->ToString() + " after the trigger"
+                          : "") +
+          (rule.recurrence.empty() ? "" : ", then recurring"));
     }
   }
   return set;
@@ -361,4 +377,4 @@ Result<CompiledRules> CompileRules(
   return compiled;
 }
 
-}  // namespace trappe::scheduling
+}  // namespace trappe::rules_proto
