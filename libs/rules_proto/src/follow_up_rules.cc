@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "trappe/rules_proto/interventions.h"
+
 namespace trappe::rules_proto {
 namespace {
 
@@ -36,41 +38,8 @@ common::v1::CalendarPeriod ToPeriod(const CalendarDuration& d) {
 }
 
 Result<InterventionKind> FromPlacementType(int type, const std::string& field) {
-  switch (type) {
-    case placements::v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY:
-      return InterventionKind::kNetworkFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY:
-      return InterventionKind::kGeneralFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_REINFORCED_FOSTER_FAMILY:
-      return InterventionKind::kReinforcedFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_SPECIALISED_FOSTER_FAMILY:
-      return InterventionKind::kSpecialisedFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_OWN_ROOM: return InterventionKind::kOwnRoomOrDormitory;
-    case placements::v1::PLACEMENT_TYPE_CHILDRENS_HOME:
-    case placements::v1::PLACEMENT_TYPE_OPHOLDSSTED: return InterventionKind::kChildrensHome;
-    case placements::v1::PLACEMENT_TYPE_BOARDING_SCHOOL: return InterventionKind::kBoardingSchool;
-    default: return InvalidArgument(field, "unknown placement type");
-  }
-}
-
-std::vector<placements::v1::PlacementType> ToPlacementTypes(InterventionKind kind) {
-  switch (kind) {
-    case InterventionKind::kNetworkFosterFamily:
-      return {placements::v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY};
-    case InterventionKind::kGeneralFosterFamily:
-      return {placements::v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY};
-    case InterventionKind::kReinforcedFosterFamily:
-      return {placements::v1::PLACEMENT_TYPE_REINFORCED_FOSTER_FAMILY};
-    case InterventionKind::kSpecialisedFosterFamily:
-      return {placements::v1::PLACEMENT_TYPE_SPECIALISED_FOSTER_FAMILY};
-    case InterventionKind::kOwnRoomOrDormitory: return {placements::v1::PLACEMENT_TYPE_OWN_ROOM};
-    case InterventionKind::kChildrensHome:
-      return {placements::v1::PLACEMENT_TYPE_CHILDRENS_HOME,
-              placements::v1::PLACEMENT_TYPE_OPHOLDSSTED};
-    case InterventionKind::kBoardingSchool: return {placements::v1::PLACEMENT_TYPE_BOARDING_SCHOOL};
-    case InterventionKind::kSupportingIntervention: return {};
-  }
-  return {};
+  if (const std::optional<InterventionKind> kind = PlacementKindOf(type)) return *kind;
+  return InvalidArgument(field, "unknown placement type");
 }
 
 constexpr InterventionKind kAllKinds[] = {
@@ -277,7 +246,7 @@ Result<v1::FollowUpRuleSet> RuleSetToProto(std::string_view name,
             if (kinds != rules::PlacementKinds()) {
               for (InterventionKind kind : kAllKinds) {
                 if (!kinds.Contains(kind)) continue;
-                for (auto type : ToPlacementTypes(kind)) entry.add_placement_types(type);
+                for (auto type : PlacementTypesOf(kind)) entry.add_placement_types(type);
               }
             }
           } else {

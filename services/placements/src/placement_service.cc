@@ -12,6 +12,7 @@
 #include "trappe/events/v1/envelope.pb.h"
 #include "trappe/placements/module.h"
 #include "trappe/placements/v1/service.grpc.pb.h"
+#include "trappe/rules_proto/interventions.h"
 #include "trappe/service/command_runner.h"
 #include "trappe/service/convert.h"
 #include "trappe/service/validate.h"
@@ -220,7 +221,7 @@ class PlacementServiceImpl final : public v1::PlacementService::Service {
     TRAPPE_RETURN_IF_ERROR(service::ValidateCommandMeta(meta));
     TRAPPE_RETURN_IF_ERROR(service::ValidateId(r.case_id(), "case_id"));
     if (r.step_number() < 1) return InvalidArgument("step_number", "must be 1 or more");
-    const std::optional<rules::InterventionKind> kind = ToRulesKind(r.kind());
+    const std::optional<rules::InterventionKind> kind = rules_proto::InterventionKindOf(r.kind());
     if (!kind) {
       return InvalidArgument("kind",
                              "is required: a par. 32 support type or a par. 43 placement type");

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstring>
 
+#include "trappe/rules_proto/interventions.h"
 #include "trappe/service/convert.h"
 
 namespace trappe::placements {
@@ -82,28 +83,6 @@ std::optional<CivilDate> InterventionFacts::PlannedEndOn(CivilDate date) const {
   return planned;
 }
 
-std::optional<rules::InterventionKind> ToRulesKind(const v1::InterventionKind& kind) {
-  using K = rules::InterventionKind;
-  switch (kind.kind_case()) {
-    case v1::InterventionKind::kSupport:
-      if (kind.support() == v1::SUPPORT_TYPE_UNSPECIFIED) return std::nullopt;
-      return K::kSupportingIntervention;
-    case v1::InterventionKind::kPlacement:
-      switch (kind.placement()) {
-        case v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY: return K::kNetworkFosterFamily;
-        case v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY: return K::kGeneralFosterFamily;
-        case v1::PLACEMENT_TYPE_REINFORCED_FOSTER_FAMILY: return K::kReinforcedFosterFamily;
-        case v1::PLACEMENT_TYPE_SPECIALISED_FOSTER_FAMILY: return K::kSpecialisedFosterFamily;
-        case v1::PLACEMENT_TYPE_OWN_ROOM: return K::kOwnRoomOrDormitory;
-        case v1::PLACEMENT_TYPE_CHILDRENS_HOME:
-        case v1::PLACEMENT_TYPE_OPHOLDSSTED: return K::kChildrensHome;
-        case v1::PLACEMENT_TYPE_BOARDING_SCHOOL: return K::kBoardingSchool;
-        default: return std::nullopt;
-      }
-    default: return std::nullopt;
-  }
-}
-
 StepInfo ToStepInfo(const v1::StaircaseStep& step) {
   return {.number = step.number(),
           .name = step.name(),
@@ -144,7 +123,7 @@ CaseFacts FactsOf(const store::CaseRecord& record) {
     f.iv = &r;
     f.record = &iv;
     r.id = s.intervention_id();
-    r.kind = ToRulesKind(s.kind()).value_or(rules::InterventionKind::kSupportingIntervention);
+    r.kind = rules_proto::StoredInterventionKind(s.kind());
     if (s.kind().kind_case() == v1::InterventionKind::kPlacement)
       f.placement = s.kind().placement();
     r.consent = ToRulesConsent(s.consent_basis());

@@ -48,7 +48,6 @@ struct InterventionFacts {
   std::optional<CivilDate> PlannedEndOn(CivilDate date) const;
 };
 
-std::optional<rules::InterventionKind> ToRulesKind(const v1::InterventionKind& kind);
 StepInfo ToStepInfo(const v1::StaircaseStep& step);
 v1::StaircaseStep ToProtoStep(const StepInfo& step);
 rules::Staircase ToRulesStaircase(const v1::Staircase& staircase);

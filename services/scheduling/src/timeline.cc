@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "trappe/rules_proto/follow_up_rules.h"
+#include "trappe/rules_proto/interventions.h"
 #include "trappe/service/convert.h"
 
 namespace trappe::scheduling {
@@ -17,24 +18,6 @@ CivilDate DateOf(const common::v1::Date& d, CivilDate fallback) {
 
 void Touch(CaseFacts& facts, CivilDate date) {
   if (!facts.latest || *facts.latest < date) facts.latest = date;
-}
-
-rules::InterventionKind KindOf(const placements::v1::InterventionKind& kind) {
-  using rules::InterventionKind;
-  if (!kind.has_placement()) return InterventionKind::kSupportingIntervention;
-  switch (kind.placement()) {
-    case placements::v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY:
-      return InterventionKind::kNetworkFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY:
-      return InterventionKind::kGeneralFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_REINFORCED_FOSTER_FAMILY:
-      return InterventionKind::kReinforcedFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_SPECIALISED_FOSTER_FAMILY:
-      return InterventionKind::kSpecialisedFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_OWN_ROOM: return InterventionKind::kOwnRoomOrDormitory;
-    case placements::v1::PLACEMENT_TYPE_BOARDING_SCHOOL: return InterventionKind::kBoardingSchool;
-    default: return InterventionKind::kChildrensHome;  // children's home, opholdssted
-  }
 }
 
 rules::ConsentBasis ConsentOf(placements::v1::ConsentBasis basis, bool placement) {
@@ -241,7 +224,7 @@ void AddFact(const EventEnvelope& e, CaseFacts& facts) {
       if (s.intervention_id().empty() || HasSubject(facts, s.intervention_id())) return;
       rules::Intervention i;
       i.id = s.intervention_id();
-      i.kind = KindOf(s.kind());
+      i.kind = rules_proto::StoredInterventionKind(s.kind());
       i.consent = ConsentOf(s.consent_basis(), rules::IsPlacement(i.kind));
       i.step = s.step_number();
       i.monthly_cost_ore = s.monthly_cost_oere();

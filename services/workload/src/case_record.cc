@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "trappe/rules_proto/interventions.h"
 #include "trappe/service/convert.h"
 
 namespace trappe::workload {
@@ -30,25 +31,6 @@ rules::CaseGrade GradeOf(cases::v1::CaseGrade grade) {
     case cases::v1::CASE_GRADE_COMPLEX: return rules::CaseGrade::kComplex;
     case cases::v1::CASE_GRADE_VERY_COMPLEX: return rules::CaseGrade::kVeryComplex;
     default: return rules::CaseGrade::kUnassessed;
-  }
-}
-
-InterventionKind KindOf(const placements::v1::InterventionKind& kind) {
-  if (!kind.has_placement()) return InterventionKind::kSupportingIntervention;
-  switch (kind.placement()) {
-    case placements::v1::PLACEMENT_TYPE_NETWORK_FOSTER_FAMILY:
-      return InterventionKind::kNetworkFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY:
-      return InterventionKind::kGeneralFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_REINFORCED_FOSTER_FAMILY:
-      return InterventionKind::kReinforcedFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_SPECIALISED_FOSTER_FAMILY:
-      return InterventionKind::kSpecialisedFosterFamily;
-    case placements::v1::PLACEMENT_TYPE_OWN_ROOM: return InterventionKind::kOwnRoomOrDormitory;
-    case placements::v1::PLACEMENT_TYPE_CHILDRENS_HOME:
-    case placements::v1::PLACEMENT_TYPE_OPHOLDSSTED: return InterventionKind::kChildrensHome;
-    case placements::v1::PLACEMENT_TYPE_BOARDING_SCHOOL: return InterventionKind::kBoardingSchool;
-    default: return InterventionKind::kGeneralFosterFamily;  // a placement of unstated type
   }
 }
 
@@ -159,7 +141,8 @@ bool FoldPlacement(const events::v1::EventEnvelope& e, CaseRecord& r) {
       const auto& p = e.intervention_started();
       auto on = EffectiveOf(e, p.start_date());
       if (!on || FindIntervention(f, p.intervention_id()) != nullptr) return false;
-      rules::Intervention i{.id = p.intervention_id(), .kind = KindOf(p.kind())};
+      rules::Intervention i{.id = p.intervention_id(),
+                            .kind = rules_proto::StoredInterventionKind(p.kind())};
       i.consent = ConsentOf(p.consent_basis(), i.kind);
       i.step = p.step_number();
       i.monthly_cost_ore = p.monthly_cost_oere();
