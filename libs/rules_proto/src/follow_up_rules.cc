@@ -116,6 +116,24 @@ std::string SharedPart(const v1::FollowUpRule& entry) {
 
 }  // namespace
 
+WireResponsible ResponsibleOnWire(rules::ResponsibleRole role, rules::Track track) {
+  switch (role) {
+    case rules::ResponsibleRole::kPrimaryCaseworker:
+      return {.role = cases::v1::CASEWORKER_ROLE_PRIMARY};
+    case rules::ResponsibleRole::kCoWorker: {
+      WireResponsible out{.role = cases::v1::CASEWORKER_ROLE_CO_WORKER};
+      if (track == rules::Track::kFosterFamily) {
+        out.purpose = cases::v1::CO_WORKER_PURPOSE_FOSTER_FAMILY;
+      } else if (track == rules::Track::kChildConversation) {
+        out.purpose = cases::v1::CO_WORKER_PURPOSE_CHILD_CONVERSATIONS;
+      }
+      return out;
+    }
+    case rules::ResponsibleRole::kTeamLeader: return {};
+  }
+  return {};
+}
+
 std::optional<rules::Track> ParseTrackName(std::string_view name) {
   using rules::Track;
   for (Track t : {Track::kReportAssessment, Track::kInvestigation, Track::kPlan, Track::kFollowUp,
@@ -284,20 +302,10 @@ Result<v1::FollowUpRuleSet> RuleSetToProto(std::string_view name,
           default: entry.add_satisfied_by_kinds(static_cast<v1::FollowUpKind>(k + 1)); break;
         }
       }
-      switch (spec.role) {
-        case rules::ResponsibleRole::kPrimaryCaseworker:
-          entry.set_responsible_role(cases::v1::CASEWORKER_ROLE_PRIMARY);
-          break;
-        case rules::ResponsibleRole::kCoWorker:
-          entry.set_responsible_role(cases::v1::CASEWORKER_ROLE_CO_WORKER);
-          if (spec.track == rules::Track::kFosterFamily) {
-            entry.set_responsible_purpose(cases::v1::CO_WORKER_PURPOSE_FOSTER_FAMILY);
-          } else if (spec.track == rules::Track::kChildConversation) {
-            entry.set_responsible_purpose(cases::v1::CO_WORKER_PURPOSE_CHILD_CONVERSATIONS);
-          }
-          break;
-        case rules::ResponsibleRole::kTeamLeader: entry.set_responsible_team_leader(true); break;
-      }
+      const WireResponsible responsible = ResponsibleOnWire(spec.role, spec.track);
+      entry.set_responsible_role(responsible.role);
+      entry.set_responsible_purpose(responsible.purpose);
+      entry.set_responsible_team_leader(spec.role == rules::ResponsibleRole::kTeamLeader);
       if (spec.role_until_age) {
         *entry.mutable_responsible_until_placement_age() = ToPeriod(*spec.role_until_age);
       }

@@ -191,20 +191,10 @@ v1::Deadline ToWire(const TenantRules& rules, const CaseFacts& facts, std::strin
   if (d.met_on) *w.mutable_met_on() = service::ToProtoDate(*d.met_on);
   if (d.met_at) *w.mutable_met_at() = service::ToProtoTimestamp(*d.met_at);
   w.set_met_by(d.met_by);
-  switch (d.responsible_role) {
-    case rules::ResponsibleRole::kPrimaryCaseworker:
-      w.set_responsible_role(cases::v1::CASEWORKER_ROLE_PRIMARY);
-      break;
-    case rules::ResponsibleRole::kCoWorker:
-      w.set_responsible_role(cases::v1::CASEWORKER_ROLE_CO_WORKER);
-      if (d.track == rules::Track::kFosterFamily) {
-        w.set_responsible_purpose(cases::v1::CO_WORKER_PURPOSE_FOSTER_FAMILY);
-      } else if (d.track == rules::Track::kChildConversation) {
-        w.set_responsible_purpose(cases::v1::CO_WORKER_PURPOSE_CHILD_CONVERSATIONS);
-      }
-      break;
-    case rules::ResponsibleRole::kTeamLeader: break;
-  }
+  const rules_proto::WireResponsible responsible =
+      rules_proto::ResponsibleOnWire(d.responsible_role, d.track);
+  w.set_responsible_role(responsible.role);
+  w.set_responsible_purpose(responsible.purpose);
   if (d.IsOpen()) {
     w.set_responsible_caseworker_id(Holder(facts, d.responsible_role, d.track, as_of));
   }

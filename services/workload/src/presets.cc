@@ -1,8 +1,8 @@
 #include "presets.h"
 
 #include <set>
+#include <utility>
 
-#include "trappe/rules/follow_up_rules.h"
 #include "trappe/rules/staircase.h"
 #include "trappe/rules/weights.h"
 #include "trappe/rules_proto/follow_up_rules.h"
@@ -66,8 +66,10 @@ Result<v1::MunicipalityRegistered> MunicipalityFromPresets(const std::string& co
     } else if (auto table = rules::WeightPreset(preset); table.ok()) {
       ++weights;
       *out.mutable_weight_table() = WeightTableToProto(*table);
-    } else if (rules::FollowUpPreset(preset).ok()) {
-      TRAPPE_ASSIGN_OR_RETURN(*out.add_follow_up_rule_sets(), rules_proto::PresetRuleSet(preset));
+    } else if (auto follow_up = rules_proto::PresetRuleSet(preset); follow_up.ok()) {
+      *out.add_follow_up_rule_sets() = *std::move(follow_up);
+    } else if (follow_up.status().code() != StatusCode::kNotFound) {
+      return follow_up.status();
     } else {
       return NotFound("presets[" + std::to_string(i) + "]: no preset named '" + preset +
                       "' (known: national-staircase, barnets-lov, sverigesmodel, default-weights)");

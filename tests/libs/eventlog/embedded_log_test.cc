@@ -1,5 +1,7 @@
 // Behaviour of the embedded backend beyond the conformance suite: the directory lock,
 // partition counts kept across reopen, the injected clock, recovery without Close.
+#include "trappe/eventlog/embedded_log.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -17,7 +19,6 @@
 #include "conformance_util.h"
 #include "subprocess.h"
 #include "trappe/common/clock.h"
-#include "trappe/eventlog/embedded_log.h"
 #include "trappe/testing/status_matchers.h"
 #include "trappe/testing/temp_dir.h"
 
@@ -44,18 +45,21 @@ TEST(EmbeddedLogTest, DefaultTopicsAreCreated) {
 
 TEST(EmbeddedLogTest, SecondOpenOfTheSameDirectoryIsRefused) {
   trappe::testing::TempDir dir;
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> first, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 4)));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> first,
+                       OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 4)));
   EXPECT_STATUS(OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 4)), StatusCode::kFailedPrecondition,
                 "in use");
   first->Close();
   // Once closed, the directory can be opened again.
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> second, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 4)));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> second,
+                       OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 4)));
 }
 
 TEST(EmbeddedLogTest, ReopenKeepsThePartitionCountTheTopicWasCreatedWith) {
   trappe::testing::TempDir dir;
   {
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 3)));
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log,
+                         OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 3)));
     ASSERT_OK(log->Append(kCaseEventsTopic, {MakeRecord("0657/case-1", "v")}));
   }
   EmbeddedLogOptions options = OptionsFor(dir.Sub("log"), 12);
@@ -167,7 +171,8 @@ TEST(EmbeddedLogTest, AnotherPartitionCountForAnUnlistedTopicIsStillReadable) {
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(options));
     ASSERT_OK(log->Append("trappe.extra.v1", {MakeRecord("k", "v")}));
   }
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 2)));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log,
+                       OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 2)));
   ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> read, ReadAll(*log, "trappe.extra.v1"));
   EXPECT_EQ(read.size(), 1u);
 }
@@ -228,7 +233,8 @@ TEST(EmbeddedLogChildProcess, AppendsAndExitsWithoutClosing) {
   int64_t acknowledged = 0;
   for (int i = 0; i < 50; ++i) {
     std::vector<Record> batch;
-    for (int k = 0; k < 10; ++k) batch.push_back(MakeRecord("0657/case-" + std::to_string(k), std::to_string(i)));
+    for (int k = 0; k < 10; ++k)
+      batch.push_back(MakeRecord("0657/case-" + std::to_string(k), std::to_string(i)));
     if (!(*log)->Append(kCaseEventsTopic, std::move(batch)).ok()) std::_Exit(3);
     acknowledged += 10;
   }
@@ -239,13 +245,10 @@ TEST(EmbeddedLogChildProcess, AppendsAndExitsWithoutClosing) {
 TEST(EmbeddedLogTest, AcknowledgedRecordsSurviveAProcessThatExitsWithoutClosing) {
   trappe::testing::TempDir dir;
   const std::string log_dir = dir.Sub("log");
-  ASSERT_OK_AND_ASSIGN(
-      auto child,
-      Subprocess::Start({ThisProgram(), "--gtest_filter=EmbeddedLogChildProcess.AppendsAndExitsWithoutClosing"},
-                        {std::string(kChildDirVariable) + "=" + log_dir}));
-  ASSERT_OK_AND_ASSIGN(const std::string output, child->ReadToEnd(kPatience));
-  ASSERT_OK_AND_ASSIGN(const int exit_code, child->Wait(kPatience));
-  ASSERT_EQ(exit_code, 0) << output;
+  ASSERT_OK_AND_ASSIGN(const ChildRun child,
+                       RunChildTests("EmbeddedLogChildProcess.AppendsAndExitsWithoutClosing",
+                                     kChildDirVariable, log_dir, kPatience));
+  ASSERT_EQ(child.exit_code, 0) << child.output;
 
   int64_t acknowledged = 0;
   std::ifstream(log_dir + "/acknowledged") >> acknowledged;

@@ -158,4 +158,24 @@ class Subprocess {
   std::string buffer_;
 };
 
+// A child process run to its end: its exit code and everything it wrote.
+struct ChildRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs the tests of this test program that match `gtest_filter` in a child process whose
+// environment names `dir` in `variable` (the child half of a test reads it and does
+// nothing without it), and waits for its end, `patience` for the output and the exit each.
+inline Result<ChildRun> RunChildTests(const std::string& gtest_filter, const std::string& variable,
+                                      const std::string& dir, std::chrono::milliseconds patience) {
+  TRAPPE_ASSIGN_OR_RETURN(
+      auto child,
+      Subprocess::Start({ThisProgram(), "--gtest_filter=" + gtest_filter}, {variable + "=" + dir}));
+  ChildRun run;
+  TRAPPE_ASSIGN_OR_RETURN(run.output, child->ReadToEnd(patience));
+  TRAPPE_ASSIGN_OR_RETURN(run.exit_code, child->Wait(patience));
+  return run;
+}
+
 }  // namespace trappe::eventlog::testing

@@ -27,9 +27,9 @@
 namespace trappe::eventlog::internal {
 namespace {
 
+using testing::ChildRun;
 using testing::kPatience;
-using testing::Subprocess;
-using testing::ThisProgram;
+using testing::RunChildTests;
 
 constexpr uint64_t kChunk = 64 << 10;
 constexpr uint64_t kAhead = 256 << 10;
@@ -208,12 +208,9 @@ TEST(ZeroAheadChildProcess, WritesOverZerosAndExitsWithoutClosing) {
 TEST(ZeroAheadFileSystemTest, RocksDbRecoversEverySyncedWriteFromAWalWithAZeroTail) {
   trappe::testing::TempDir dir;
   const std::string db_dir = dir.Sub("db");
-  ASSERT_OK_AND_ASSIGN(auto child,
-                       Subprocess::Start({ThisProgram(), "--gtest_filter=ZeroAheadChildProcess.*"},
-                                         {std::string(kChildDirVariable) + "=" + db_dir}));
-  ASSERT_OK_AND_ASSIGN(const std::string output, child->ReadToEnd(kPatience));
-  ASSERT_OK_AND_ASSIGN(const int exit_code, child->Wait(kPatience));
-  ASSERT_EQ(exit_code, 0) << output;
+  ASSERT_OK_AND_ASSIGN(const ChildRun child, RunChildTests("ZeroAheadChildProcess.*",
+                                                           kChildDirVariable, db_dir, kPatience));
+  ASSERT_EQ(child.exit_code, 0) << child.output;
 
   // The WAL the child left still ends in zeros.
   uint64_t wal_bytes = 0;

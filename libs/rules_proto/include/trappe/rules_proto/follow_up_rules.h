@@ -38,6 +38,16 @@ namespace v1 = ::trappe::scheduling::v1;
 // A preset ("barnets-lov", "sverigesmodel") as a wire rule set; NOT_FOUND when unknown.
 [[nodiscard]] Result<v1::FollowUpRuleSet> PresetRuleSet(std::string_view name);
 
+// Who must meet a deadline on `track`, as the contract states it: the caseworker role, and
+// for a co-worker the purpose that matches the track (foster family, child conversations;
+// UNSPECIFIED for other tracks). The team leader is not a caseworker role: both are
+// UNSPECIFIED (a rule states it with responsible_team_leader).
+struct WireResponsible {
+  cases::v1::CaseworkerRole role = cases::v1::CASEWORKER_ROLE_UNSPECIFIED;
+  cases::v1::CoWorkerPurpose purpose = cases::v1::CO_WORKER_PURPOSE_UNSPECIFIED;
+};
+WireResponsible ResponsibleOnWire(rules::ResponsibleRole role, rules::Track track);
+
 // "CHILD_CONVERSATION" -> Track::kChildConversation; the older names "ASSESSMENT" and
 // "FIRST_FOLLOW_UP" are accepted for REPORT_ASSESSMENT and FOLLOW_UP.
 std::optional<rules::Track> ParseTrackName(std::string_view name);
