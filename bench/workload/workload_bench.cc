@@ -137,14 +137,17 @@ void BM_TeamLoad30x600(benchmark::State& state) {
   *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
   std::vector<double> micros;
   size_t caseworkers = 0;
+  size_t response_bytes = 0;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     v1::GetTeamLoadResponse out;
     Check(f.stub->GetTeamLoad(ServiceHarness::Context().get(), r, &out));
     micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
     caseworkers = static_cast<size_t>(out.team_load().caseworkers_size());
+    response_bytes = out.ByteSizeLong();
   }
   state.counters["caseworkers"] = static_cast<double>(caseworkers);
+  state.counters["response_bytes"] = static_cast<double>(response_bytes);
   ReportPercentiles(state, micros);
 }
 BENCHMARK(BM_TeamLoad30x600)->Unit(benchmark::kMillisecond)->UseRealTime();

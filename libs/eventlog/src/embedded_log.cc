@@ -69,6 +69,12 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Internal(std::move(message));
 }
 
+// Mean of `total` over `count` events in microseconds (0 without events), for the log line.
+double MeanMicros(std::chrono::nanoseconds total, uint64_t count) {
+  if (count == 0) return 0.0;
+  return std::chrono::duration<double, std::micro>(total).count() / static_cast<double>(count);
+}
+
 // One topic: fixed name and partition count, and the per-partition end offsets.
 struct TopicState {
   std::string name;
@@ -172,6 +178,8 @@ class Core : public std::enable_shared_from_this<Core> {
   Status write_error_;  // sticky: after a failed write the log refuses appends
   uint64_t groups_ = 0;   // group commits so far
   uint64_t appends_ = 0;  // appends committed (appends_ / groups_: the mean group size)
+  std::chrono::nanoseconds write_time_{0};   // in the groups' RocksDB writes (with fsync)
+  std::chrono::nanoseconds gather_time_{0};  // leaders waiting for their group to gather
 
   // The WAL's file system (with sync and zero-ahead on) and the Env that carries it to
   // RocksDB; declared before db_, so they outlive it.
@@ -524,7 +532,9 @@ std::vector<std::shared_ptr<WakeSignal>> Core::LeadGroupCommit(
     const auto window = std::min<std::chrono::nanoseconds>(options_.group_commit_window,
                                                            last_write_duration_ / 2);
     gathering_ = true;
+    const auto gather_start = std::chrono::steady_clock::now();
     gather_cv_.wait_for(lock, window, [&] { return queue_.size() >= last_group_size_; });
+    gather_time_ += std::chrono::steady_clock::now() - gather_start;
     gathering_ = false;
   }
   std::vector<PendingAppend*> group;
@@ -566,6 +576,7 @@ std::vector<std::shared_ptr<WakeSignal>> Core::LeadGroupCommit(
   lock.lock();
   ++groups_;
   last_write_duration_ = write_duration;
+  write_time_ += write_duration;
   std::vector<std::shared_ptr<WakeSignal>> woken;
   woken.reserve(group.size() + 1);
   // `done` is the last touch of each append: its thread may return as soon as it sees it.
@@ -768,6 +779,8 @@ void Core::Close() {
              {"group_commits", groups_},
              {"appends", appends_},
              {"appends_per_group", groups_ > 0 ? static_cast<double>(appends_) / static_cast<double>(groups_) : 0.0},
+             {"mean_write_us", MeanMicros(write_time_, groups_)},
+             {"mean_gather_us", MeanMicros(gather_time_, groups_)},
              {"wal_zeroed_bytes", wal.zeroed_bytes},
              {"wal_zeroing_failures", wal.failures}});
 }
