@@ -24,6 +24,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -145,6 +146,7 @@ class Core : public std::enable_shared_from_this<Core> {
   Result<std::unique_ptr<Subscription>> Subscribe(std::vector<TopicPartitionOffset> from);
   Result<int32_t> PartitionCount(std::string_view topic);
   Result<std::vector<int64_t>> EndOffsets(std::string_view topic);
+  Status Backup(const std::string& directory);
   void Close();
 
  private:
@@ -242,6 +244,7 @@ class EmbeddedLog final : public EventLog {
   Result<std::vector<int64_t>> EndOffsets(std::string_view topic) override {
     return core_->EndOffsets(topic);
   }
+  Status Backup(const std::string& directory) override { return core_->Backup(directory); }
   void Close() override { core_->Close(); }
 
  private:
@@ -739,6 +742,37 @@ Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_r
   }
   for (size_t i = 0; i < n; ++i) cursors_[i].next = next[i];
   round_robin_ = (round_robin_ + 1) % n;
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// Backing up
+
+Status Core::Backup(const std::string& directory) {
+  if (directory.empty()) return InvalidArgument("directory", "must not be empty");
+  std::error_code ec;
+  if (std::filesystem::exists(directory, ec) || ec) {
+    return AlreadyExists("backup directory " + directory + " already exists");
+  }
+  // Shared with readers; Close waits for the copy to finish.
+  std::shared_lock db_lock(db_mu_);
+  if (!db_) return Unavailable("event log is closed");
+  rocksdb::Checkpoint* raw = nullptr;
+  TRAPPE_RETURN_IF_ERROR(
+      FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "preparing the backup"));
+  const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // The memtables are flushed first (log_size_for_flush 0); the copy is then the table
+  // files and what the write-ahead log holds beyond them. Opened, it recovers to one point
+  // in the log's history, each group commit (one write batch) whole or not at all, so each
+  // partition's records are a prefix without gaps. RocksDB writes the copy under a
+  // temporary name and renames it when complete, removing it on failure.
+  const rocksdb::Status created = checkpoint->CreateCheckpoint(directory, 0);
+  if (!created.ok()) {
+    std::filesystem::remove_all(directory, ec);
+    return Unavailable("cannot write the event log's backup to " + directory + ": " +
+                       created.ToString());
+  }
+  log::Info("eventlog.embedded.backed_up", {{"directory", directory}});
   return Status::Ok();
 }
 

@@ -352,6 +352,11 @@ class KafkaLog final : public EventLog {
   Result<std::unique_ptr<Subscription>> Subscribe(std::vector<TopicPartitionOffset> from) override;
   Result<int32_t> PartitionCount(std::string_view topic) override;
   Result<std::vector<int64_t>> EndOffsets(std::string_view topic) override;
+  Status Backup(const std::string& /*directory*/) override {
+    return Unimplemented(
+        "a Kafka event log is kept by its cluster: its replicas (and the cluster's own "
+        "backups or mirrors) are its copies, not this process's to write");
+  }
   void Close() override;
 
  private:

@@ -221,6 +221,93 @@ TEST(EmbeddedLogTest, GroupsCutShortByTheByteCapStillCommitEveryAppendOnce) {
   }
 }
 
+// Records as compared between a log and its backup: position, key, value, headers.
+std::vector<std::string> Describe(const std::vector<StoredRecord>& records) {
+  std::vector<std::string> out;
+  for (const StoredRecord& r : records) {
+    std::string line = std::to_string(r.position.partition) + "@" +
+                       std::to_string(r.position.offset) + " " + r.key + "=" + r.value;
+    for (const Header& h : r.headers) line += " " + h.key + ":" + h.value;
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+// A backup taken while appends go on opens as a log of its own: every record appended
+// before the call is in it, and each partition is a prefix of the original's, record for
+// record, without gaps (a group commit is copied whole or not at all).
+TEST(EmbeddedLogTest, ABackupTakenWhileAppendingOpensAsAPrefixOfTheLog) {
+  trappe::testing::TempDir dir;
+  constexpr int32_t kPartitions = 4;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log,
+                       OpenEmbeddedLog(OptionsFor(dir.Sub("log"), kPartitions)));
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_OK(log->Append(kCaseEventsTopic,
+                          {MakeRecord("0657/case-" + std::to_string(i % 37),
+                                      "before-" + std::to_string(i), {{"type", "CaseOpened"}})}));
+  }
+  ASSERT_OK_AND_ASSIGN(const std::vector<int64_t> before, log->EndOffsets(kCaseEventsTopic));
+
+  std::atomic<bool> stop{false};
+  std::vector<Status> failures(2);
+  std::vector<std::thread> appenders;
+  for (int t = 0; t < 2; ++t) {
+    appenders.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        std::vector<Record> batch;
+        for (int k = 0; k < 5; ++k) {
+          batch.push_back(MakeRecord("0657/case-" + std::to_string((i + k) % 37),
+                                     "during-" + std::to_string(t) + "-" + std::to_string(i)));
+        }
+        if (Status s = log->Append(kCaseEventsTopic, std::move(batch)).status(); !s.ok()) {
+          failures[static_cast<size_t>(t)] = s;
+          return;
+        }
+      }
+    });
+  }
+  const Status backed_up = log->Backup(dir.Sub("backup"));
+  stop = true;
+  for (std::thread& t : appenders) t.join();
+  ASSERT_OK(backed_up);
+  for (const Status& s : failures) ASSERT_OK(s);
+
+  // The same directory again is refused, and the first copy is left as it was.
+  EXPECT_STATUS(log->Backup(dir.Sub("backup")), StatusCode::kAlreadyExists, "backup");
+
+  ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> original, ReadAll(*log, kCaseEventsTopic));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> copy,
+                       OpenEmbeddedLog(OptionsFor(dir.Sub("backup"), kPartitions)));
+  ASSERT_OK_AND_ASSIGN(const std::vector<int64_t> copied, copy->EndOffsets(kCaseEventsTopic));
+  ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> restored, ReadAll(*copy, kCaseEventsTopic));
+  SortByPosition(&original);
+  SortByPosition(&restored);
+  ASSERT_EQ(copied.size(), before.size());
+  std::vector<StoredRecord> expected;
+  for (const StoredRecord& r : original) {
+    if (r.position.offset < copied[static_cast<size_t>(r.position.partition)])
+      expected.push_back(r);
+  }
+  for (size_t p = 0; p < before.size(); ++p) EXPECT_GE(copied[p], before[p]) << "partition " << p;
+  EXPECT_EQ(Describe(restored), Describe(expected));
+
+  // The copy is a log like any other: it takes appends after what it holds.
+  ASSERT_OK_AND_ASSIGN(std::vector<Position> next,
+                       copy->Append(kCaseEventsTopic, {MakeRecord("0657/case-0", "after")}));
+  EXPECT_EQ(next[0].offset, copied[static_cast<size_t>(next[0].partition)]);
+}
+
+TEST(EmbeddedLogTest, BackupOfAClosedLogIsUnavailableAndWritesNothing) {
+  trappe::testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log,
+                       OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 2)));
+  log->Close();
+  EXPECT_STATUS(log->Backup(dir.Sub("backup")), StatusCode::kUnavailable, "closed");
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("backup")));
+  EXPECT_STATUS(OpenEmbeddedLog(OptionsFor(dir.Sub("log"), 2)).value()->Backup(""),
+                StatusCode::kInvalidArgument, "directory");
+}
+
 // The child half of the next test: appends, prints the acknowledged count and exits at
 // once, without Close or destructors. Runs only when the parent test starts it.
 constexpr char kChildDirVariable[] = "TRAPPE_EVENTLOG_TEST_CHILD_DIR";

@@ -1,5 +1,7 @@
 // Behaviour of the Kafka backend beyond the conformance suite: an unreachable or failing
 // broker, and configuration that would break the log's guarantees.
+#include "trappe/eventlog/kafka_log.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
@@ -9,14 +11,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "backends.h"
 #include "conformance_util.h"
-#include "trappe/eventlog/kafka_log.h"
 #include "trappe/eventlog/kafka_mock_cluster.h"
 #include "trappe/testing/status_matchers.h"
+#include "trappe/testing/temp_dir.h"
 
 namespace trappe::eventlog::testing {
 namespace {
@@ -57,12 +60,14 @@ TEST(KafkaLogTest, UnreachableBrokerGivesUnavailableInBoundedTimeAndNoFalseSucce
   options.operation_timeout = milliseconds(500);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(options));
 
-  auto appended = log->Append(kCaseEventsTopic, {MakeRecord("0657/case-1", "must not be acknowledged")});
+  auto appended =
+      log->Append(kCaseEventsTopic, {MakeRecord("0657/case-1", "must not be acknowledged")});
   EXPECT_STATUS(appended, StatusCode::kUnavailable, options.bootstrap_servers);
   EXPECT_FALSE(appended.ok());
   EXPECT_STATUS(log->PartitionCount(kCaseEventsTopic), StatusCode::kUnavailable, "");
   EXPECT_STATUS(log->EndOffsets(kCaseEventsTopic), StatusCode::kUnavailable, "");
-  EXPECT_STATUS(log->Subscribe({{std::string(kCaseEventsTopic), 0, 0}}), StatusCode::kUnavailable, "");
+  EXPECT_STATUS(log->Subscribe({{std::string(kCaseEventsTopic), 0, 0}}), StatusCode::kUnavailable,
+                "");
   log->Close();
 }
 
@@ -80,7 +85,8 @@ TEST(KafkaLogTest, DeliveryFailureIsReturnedToTheAppenderAndNothingIsWritten) {
   // The broker goes away after the log has learnt the topic: the records are queued,
   // time out, and the append reports it.
   ASSERT_OK(cluster->SetBrokerDown(-1));
-  auto failed = log->Append(kTopic, {MakeRecord("0657/case-1", "lost-1"), MakeRecord("0657/case-2", "lost-2")});
+  auto failed = log->Append(
+      kTopic, {MakeRecord("0657/case-1", "lost-1"), MakeRecord("0657/case-2", "lost-2")});
   EXPECT_STATUS(failed, StatusCode::kUnavailable, "append to " + std::string(kTopic) + " failed");
   ASSERT_OK(cluster->SetBrokerUp(-1));
 
@@ -92,7 +98,8 @@ TEST(KafkaLogTest, DeliveryFailureIsReturnedToTheAppenderAndNothingIsWritten) {
   }
   ASSERT_OK(after);
   ASSERT_OK_AND_ASSIGN(std::vector<StoredRecord> read, ReadAll(*log, kTopic));
-  for (const StoredRecord& r : read) EXPECT_EQ(r.value.rfind("lost", 0), std::string::npos) << r.value;
+  for (const StoredRecord& r : read)
+    EXPECT_EQ(r.value.rfind("lost", 0), std::string::npos) << r.value;
 }
 
 TEST(KafkaLogTest, BrokerRejectionIsReturnedNotDropped) {
@@ -120,15 +127,27 @@ TEST(KafkaLogTest, RetriedProduceIsWrittenExactlyOnce) {
   ASSERT_OK(log->PartitionCount(kTopic));
 
   // Retriable errors: the idempotent producer retries; the record lands once.
-  rd_kafka_mock_push_request_errors(cluster->native_handle(), kProduceApiKey, 3,
-                                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+  rd_kafka_mock_push_request_errors(
+      cluster->native_handle(), kProduceApiKey, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
   ASSERT_OK_AND_ASSIGN(std::vector<Position> positions,
                        log->Append(kTopic, {MakeRecord("0657/case-1", "once")}));
   EXPECT_EQ(positions[0].offset, 0);
   ASSERT_OK_AND_ASSIGN(std::vector<int64_t> ends, log->EndOffsets(kTopic));
   EXPECT_EQ(Sum(ends), 1);
+}
+
+// A Kafka log's copies are the cluster's (replicas, the cluster's own backups): the
+// process that uses it has nothing to copy and says so rather than writing a partial copy.
+TEST(KafkaLogTest, BackupIsRefusedAsTheClustersToKeep) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KafkaMockCluster> cluster, KafkaMockCluster::Start(1));
+  ASSERT_OK(cluster->CreateTopic(kTopic, kPartitions));
+  KafkaLogOptions options;
+  options.bootstrap_servers = cluster->bootstrap_servers();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(options));
+  trappe::testing::TempDir dir;
+  EXPECT_STATUS(log->Backup(dir.Sub("backup")), StatusCode::kUnimplemented, "cluster");
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("backup")));
 }
 
 TEST(KafkaLogTest, PropertiesThatWouldBreakTheGuaranteesAreRefused) {

@@ -124,6 +124,16 @@ class EventLog {
   // offset equals this.
   [[nodiscard]] virtual Result<std::vector<int64_t>> EndOffsets(std::string_view topic) = 0;
 
+  // Writes a consistent copy of the whole log, while it is in use, into `directory` (a
+  // path that must not exist yet; it is created): a log opened on the copy holds, in every
+  // partition, the records appended before the call and possibly some appended during
+  // it, always a prefix without gaps. The embedded backend copies its RocksDB files (hard
+  // links where `directory` is on the same file system). Errors: ALREADY_EXISTS when
+  // `directory` exists, UNAVAILABLE when the copy cannot be written (nothing is left
+  // behind), UNIMPLEMENTED for a log that is not this process's to copy (Kafka: the
+  // cluster keeps and backs up its own replicas).
+  [[nodiscard]] virtual Status Backup(const std::string& directory);
+
   // Flushes and releases resources; further calls fail with UNAVAILABLE.
   virtual void Close() = 0;
 };
