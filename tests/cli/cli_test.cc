@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -270,8 +271,8 @@ TEST_F(CliTest, RebuildShowsProgressAndEndsWithTheChecksumsStatusShowed) {
   const auto run = [this](std::vector<std::string> args) { return Trappe(std::move(args)); };
   ASSERT_NO_FATAL_FAILURE(SetUpOrganisation(this, run));
   const Outcome open = Trappe({"case", "open", "--tenant", "0657", "--cpr", "0101201234",
-                               "--given-name", "Sofie", "--family-name", "Jensen", "--team",
-                               "vest", "--caseworker", "anna", "--on", "2026-02-16"});
+                               "--given-name", "Sofie", "--family-name", "Jensen", "--team", "vest",
+                               "--caseworker", "anna", "--on", "2026-02-16"});
   ASSERT_EQ(open.exit_code, 0) << open.err;
 
   // Every service has applied everything (the services apply the log asynchronously).
@@ -282,9 +283,9 @@ TEST_F(CliTest, RebuildShowsProgressAndEndsWithTheChecksumsStatusShowed) {
     ASSERT_EQ(json.exit_code, 0) << json.err;
     status.Clear();
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.out, &status).ok()) << json.out;
-    const bool caught_up = std::all_of(
-        status.projections().begin(), status.projections().end(),
-        [](const auto& p) { return p.ready() && p.total_lag() == 0; });
+    const bool caught_up =
+        std::all_of(status.projections().begin(), status.projections().end(),
+                    [](const auto& p) { return p.ready() && p.total_lag() == 0; });
     if (caught_up) break;
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << json.out;
   }
@@ -317,9 +318,9 @@ TEST_F(CliTest, RebuildShowsProgressAndEndsWithTheChecksumsStatusShowed) {
   const Outcome one = Trappe({"--json", "rebuild", "--service", "workload"});
   ASSERT_EQ(one.exit_code, 0) << one.err;
   const std::string workload_checksum =
-      std::find_if(status.projections().begin(), status.projections().end(),
-                   [](const auto& p) { return p.service() == "workload"; })
-          ->checksum();
+      std::find_if(status.projections().begin(), status.projections().end(), [](const auto& p) {
+        return p.service() == "workload";
+      })->checksum();
   EXPECT_THAT(one.out, HasSubstr("\"checksum\":\"" + workload_checksum + "\""));
   EXPECT_THAT(one.out, HasSubstr("\"finished\":true"));
 
@@ -330,6 +331,28 @@ TEST_F(CliTest, RebuildShowsProgressAndEndsWithTheChecksumsStatusShowed) {
   const Outcome unknown = Trappe({"status", "--service", "billing"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("trappe: INVALID_ARGUMENT: services[0]"));
+}
+
+TEST_F(CliTest, BackupNamesWhatItWroteAndRefusesAnExistingDirectory) {
+  const auto run = [this](std::vector<std::string> args) { return Trappe(std::move(args)); };
+  ASSERT_NO_FATAL_FAILURE(SetUpOrganisation(this, run));
+  const std::string target = (dir_.path() / "backup").string();
+  const Outcome backup = Trappe({"backup", target});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_THAT(backup.out, HasSubstr("backed up to " + target));
+  EXPECT_THAT(backup.out, HasSubstr(target + "/log"));
+  EXPECT_THAT(backup.out, HasSubstr(target + "/cases"));
+  EXPECT_THAT(backup.out, HasSubstr("not copied: the master key"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "backup" / "cases" / "keys"));
+
+  const Outcome again = Trappe({"--json", "backup", target});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("trappe: ALREADY_EXISTS"));
+  const Outcome relative = Trappe({"backup", "backups/today"});
+  EXPECT_EQ(relative.exit_code, 1);
+  EXPECT_THAT(relative.err, HasSubstr("trappe: INVALID_ARGUMENT: directory"));
+  const Outcome missing = Trappe({"backup"});
+  EXPECT_EQ(missing.exit_code, 2) << "a usage error";
 }
 
 TEST_F(CliTest, AServerErrorPrintsTheServersMessageAndExitsOne) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -15,6 +16,8 @@
 #include "trappe/admin/v1/admin.grpc.pb.h"
 #include "trappe/cases/v1/service.grpc.pb.h"
 #include "trappe/common/status_grpc.h"
+#include "trappe/eventlog/kafka_log.h"
+#include "trappe/eventlog/kafka_mock_cluster.h"
 #include "trappe/events/headers.h"
 #include "trappe/events/v1/envelope.pb.h"
 #include "trappe/host/host.h"
@@ -253,6 +256,90 @@ TEST_F(AdminHostTest, AProcessHostingOneServiceAnswersForThatServiceOnly) {
   EXPECT_EQ(rebuilt.messages.back().checksum(), status.projections(0).checksum());
 }
 
+Result<v1::BackupResponse> Backup(v1::AdminService::Stub& admin, const std::string& directory) {
+  v1::BackupRequest request;
+  request.set_directory(directory);
+  v1::BackupResponse response;
+  const grpc::Status status = admin.Backup(Context().get(), request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+// A backup taken from a running server restores it: a server started on the backup's
+// directory (with the first one's master key) rebuilds every projection from the copied
+// log to the same checksums, and the copied key store opens the child's personal data.
+TEST_F(AdminHostTest, AServerStartedOnABackupHasEveryCaseAndItsPersonalData) {
+  if (host::AvailableTargets().size() < 4) GTEST_SKIP() << "this build lacks a service";
+  ASSERT_NO_FATAL_FAILURE(StartHost());
+  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(channel_));
+  ASSERT_NO_FATAL_FAILURE(OpenCase(channel_));
+  ASSERT_OK_AND_ASSIGN(const auto before, WaitForStatus(*admin_, CaughtUp));
+
+  const std::filesystem::path backup = dir_.path() / "backups" / "first";
+  ASSERT_OK_AND_ASSIGN(const v1::BackupResponse written, Backup(*admin_, backup.string()));
+  EXPECT_EQ(written.directory(), backup.string());
+  std::vector<std::string> parts;
+  for (const auto& part : written.parts()) {
+    parts.push_back(part.name() + ":" + part.path() + ":" + part.skipped_reason());
+  }
+  EXPECT_EQ(parts, (std::vector<std::string>{"log:log:", "cases:cases:"}));
+  EXPECT_TRUE(std::filesystem::exists(backup / "cases" / "keys"));
+  EXPECT_FALSE(std::filesystem::exists(backup / "workload")) << "projections are not copied";
+
+  // The same directory again, or a relative one, is refused and changes nothing.
+  EXPECT_STATUS(Backup(*admin_, backup.string()), StatusCode::kAlreadyExists, "already exists");
+  EXPECT_STATUS(Backup(*admin_, "backups/second"), StatusCode::kInvalidArgument, "directory");
+  EXPECT_FALSE(std::filesystem::exists("backups/second"));
+
+  host::HostOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.data_dir = backup;
+  options.master_key_file = dir_.path() / "data" / "master.key";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<host::Host> restored, host::Host::Start(options, &clock_));
+  ASSERT_OK(restored->WaitUntilReady(InAMinute()));
+  const auto channel = grpc::CreateChannel(restored->address(), grpc::InsecureChannelCredentials());
+  auto admin = v1::AdminService::NewStub(channel);
+  ASSERT_OK_AND_ASSIGN(const auto after, WaitForStatus(*admin, CaughtUp));
+  EXPECT_EQ(Checksums(after), Checksums(before));
+
+  auto cases_stub = cases::v1::CaseService::NewStub(channel);
+  cases::v1::ListCasesRequest list;
+  list.set_tenant(kTenant);
+  cases::v1::ListCasesResponse listed;
+  ASSERT_TRUE(cases_stub->ListCases(Context().get(), list, &listed).ok());
+  ASSERT_EQ(listed.cases_size(), 1);
+  cases::v1::GetCaseRequest get;
+  get.set_tenant(kTenant);
+  get.set_case_id(listed.cases(0).case_id());
+  cases::v1::GetCaseResponse got;
+  const grpc::Status read = cases_stub->GetCase(Context().get(), get, &got);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  EXPECT_EQ(got.child_case().personal_data().state(), cases::v1::PERSONAL_DATA_STATE_AVAILABLE);
+  EXPECT_EQ(got.child_case().personal_data().data().given_name(), "Sofie");
+  EXPECT_EQ(got.child_case().personal_data().data().cpr_number(), "0101201234");
+}
+
+// On Kafka the process has no log to copy: the part says why, and the rest is written.
+TEST(AdminBackupTest, AKafkaLogIsSkippedWithTheReason) {
+  ASSERT_OK_AND_ASSIGN(auto cluster, eventlog::KafkaMockCluster::Start(1));
+  eventlog::KafkaLogOptions log_options;
+  log_options.bootstrap_servers = cluster->bootstrap_servers();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<eventlog::EventLog> log,
+                       eventlog::OpenKafkaLog(log_options));
+  AdminService admin_service({}, log.get());
+  ASSERT_OK_AND_ASSIGN(auto server, server::Server::Start({.listen_address = "127.0.0.1:0",
+                                                           .services = {&admin_service}}));
+  auto admin = v1::AdminService::NewStub(server->InProcessChannel());
+  trappe::testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(const v1::BackupResponse written,
+                       Backup(*admin, (dir.path() / "backup").string()));
+  ASSERT_EQ(written.parts_size(), 1);
+  EXPECT_EQ(written.parts(0).name(), "log");
+  EXPECT_EQ(written.parts(0).path(), "");
+  EXPECT_THAT(written.parts(0).skipped_reason(), HasSubstr("cluster"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "backup" / "log"));
+}
+
 // Holds a rebuild at its first progress report (made before any batch) until Release().
 struct RebuildGate {
   std::mutex mu;
@@ -289,8 +376,9 @@ class AdminHarnessTest : public ::testing::Test {
  protected:
   void Start(AdminOptions options = {}) {
     ASSERT_OK(harness_.Start({workload::OpenWorkloadModule}));
-    admin_service_ = std::make_unique<AdminService>(
-        std::vector<service::ServiceModule*>{&harness_.module(0)}, std::move(options));
+    admin_service_ =
+        std::make_unique<AdminService>(std::vector<service::ServiceModule*>{&harness_.module(0)},
+                                       &harness_.log(), std::move(options));
     ASSERT_OK_AND_ASSIGN(server_, server::Server::Start({.listen_address = "127.0.0.1:0",
                                                          .services = {admin_service_.get()}}));
     admin_ = v1::AdminService::NewStub(server_->InProcessChannel());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <tuple>
 #include <utility>
 
@@ -70,8 +71,9 @@ const std::vector<std::string>& KnownServices() {
   return services;
 }
 
-AdminService::AdminService(std::vector<service::ServiceModule*> modules, AdminOptions options)
-    : modules_(std::move(modules)), options_(std::move(options)) {}
+AdminService::AdminService(std::vector<service::ServiceModule*> modules, eventlog::EventLog* log,
+                           AdminOptions options)
+    : modules_(std::move(modules)), log_(log), options_(std::move(options)) {}
 
 Result<std::vector<service::ServiceModule*>> AdminService::Select(
     const google::protobuf::RepeatedPtrField<std::string>& names) const {
@@ -190,6 +192,72 @@ grpc::Status AdminService::RebuildProjections(
 }
 
 void AdminService::Shutdown() { shutting_down_.store(true); }
+
+grpc::Status AdminService::Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                                  v1::BackupResponse* response) {
+  const std::filesystem::path directory(request->directory());
+  if (request->directory().empty() || !directory.is_absolute()) {
+    return ToGrpcStatus(
+        InvalidArgument("directory", "must be an absolute path on the server's host"));
+  }
+  if (shutting_down_.load()) return {grpc::StatusCode::UNAVAILABLE, "the server is shutting down"};
+  std::lock_guard lock(backup_mu_);
+  std::error_code ec;
+  if (std::filesystem::exists(directory, ec) || ec) {
+    return ToGrpcStatus(AlreadyExists("directory " + directory.string() + " already exists"));
+  }
+  std::filesystem::create_directories(directory, ec);
+  if (ec) {
+    return ToGrpcStatus(
+        Unavailable("cannot create the directory " + directory.string() + ": " + ec.message()));
+  }
+  log::Info("admin.backup_requested",
+            {{"directory", directory.string()}, {"peer", context->peer()}});
+  const auto started = std::chrono::steady_clock::now();
+  if (Status written = BackupInto(directory, response); !written.ok()) {
+    response->Clear();
+    std::filesystem::remove_all(directory, ec);  // never a half backup
+    log::Error("admin.backup_failed",
+               {{"directory", directory.string()}, {"error", written.ToString()}});
+    return ToGrpcStatus(written);
+  }
+  log::Info("admin.backed_up",
+            {{"directory", directory.string()},
+             {"seconds",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+  return grpc::Status::OK;
+}
+
+Status AdminService::BackupInto(const std::filesystem::path& directory,
+                                v1::BackupResponse* response) {
+  response->set_directory(directory.string());
+  // The log first: a key is stored before the first event that uses it is appended, so
+  // every event in the log's copy has its key in the key store's later copy.
+  if (log_ != nullptr) {
+    v1::BackupPart* part = response->add_parts();
+    part->set_name("log");
+    if (Status copied = log_->Backup((directory / "log").string()); copied.ok()) {
+      part->set_path("log");
+    } else if (copied.code() == StatusCode::kUnimplemented) {
+      part->set_skipped_reason(copied.message());
+    } else {
+      return copied.WithContext("copying the event log");
+    }
+  }
+  for (service::ServiceModule* module : modules_) {
+    if (shutting_down_.load()) return Unavailable("the server is shutting down");
+    const std::filesystem::path target = directory / module->name();
+    TRAPPE_RETURN_IF_ERROR(
+        module->Backup(target).WithContext("copying the " + module->name() + " service's data"));
+    std::error_code ec;
+    if (std::filesystem::exists(target, ec)) {
+      v1::BackupPart* part = response->add_parts();
+      part->set_name(module->name());
+      part->set_path(module->name());
+    }
+  }
+  return Status::Ok();
+}
 
 Status AdminService::RebuildOne(grpc::ServerContext* context, service::ServiceModule& module,
                                 grpc::ServerWriter<v1::RebuildProjectionsResponse>* writer) {

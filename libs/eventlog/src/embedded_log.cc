@@ -754,6 +754,9 @@ Status Core::Backup(const std::string& directory) {
   if (std::filesystem::exists(directory, ec) || ec) {
     return AlreadyExists("backup directory " + directory + " already exists");
   }
+  // RocksDB creates the directory itself, not its parents.
+  std::filesystem::create_directories(std::filesystem::path(directory).parent_path(), ec);
+  if (ec) return Unavailable("cannot create the parent of " + directory + ": " + ec.message());
   // Shared with readers; Close waits for the copy to finish.
   std::shared_lock db_lock(db_mu_);
   if (!db_) return Unavailable("event log is closed");

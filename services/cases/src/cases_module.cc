@@ -138,6 +138,10 @@ class CasesModule final : public service::ServiceModule {
   grpc::Service* grpc_service() override;
   service::ServiceRuntime& runtime() override { return runtime_; }
   projection::Engine& engine() override { return *engine_; }
+  // The key store: children's data keys cannot be derived from the log.
+  Status Backup(const std::filesystem::path& directory) override {
+    return vault_->Backup((directory / "keys").string());
+  }
 
   // Commands.
   Status OpenCase(const v1::OpenCaseRequest& r, v1::OpenCaseResponse* out);

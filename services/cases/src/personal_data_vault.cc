@@ -2,9 +2,11 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 #include <sodium.h>
 
+#include <filesystem>
 #include <mutex>
 
 #include "trappe/common/ids.h"
@@ -222,6 +224,26 @@ Status PersonalDataVault::EraseKey(std::string_view tenant, std::string_view key
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   TRAPPE_RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, nullptr, nullptr), "compact"));
   return FromRocks(db_->FlushWAL(true), "flush wal");
+}
+
+Status PersonalDataVault::Backup(const std::string& directory) {
+  std::error_code ec;
+  if (std::filesystem::exists(directory, ec) || ec) {
+    return AlreadyExists("backup directory " + directory + " already exists");
+  }
+  // RocksDB creates the directory itself, not its parents.
+  std::filesystem::create_directories(std::filesystem::path(directory).parent_path(), ec);
+  if (ec) return Unavailable("cannot create the parent of " + directory + ": " + ec.message());
+  std::lock_guard lock(erase_mu_);
+  rocksdb::Checkpoint* raw = nullptr;
+  TRAPPE_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+  const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // Flushed first (log_size_for_flush 0): the copy is table files plus the WAL beyond them.
+  if (const rocksdb::Status s = checkpoint->CreateCheckpoint(directory, 0); !s.ok()) {
+    std::filesystem::remove_all(directory, ec);
+    return Unavailable("cannot write the key store's backup to " + directory + ": " + s.ToString());
+  }
+  return Status::Ok();
 }
 
 }  // namespace trappe::cases

@@ -59,6 +59,10 @@ class PersonalDataVault {
 
   // Deletes the key and makes the store drop its bytes from disk. Idempotent.
   [[nodiscard]] Status EraseKey(std::string_view tenant, std::string_view key_id);
+  // Writes a consistent copy of the key store into `directory` (which must not exist),
+  // while the vault is in use; never in the middle of an erasure. The copy holds the keys
+  // as they are now: a key erased later stays in it until the copy is destroyed.
+  [[nodiscard]] Status Backup(const std::string& directory);
 
  private:
   PersonalDataVault(std::unique_ptr<rocksdb::DB> db, std::string blind_index_key,

@@ -199,7 +199,7 @@ Result<std::unique_ptr<Host>> Host::Start(HostOptions options, const Clock* cloc
   // The operators' API (projection status, rebuilds) for whatever this process hosts.
   std::vector<service::ServiceModule*> hosted;
   for (auto& module : host->modules_) hosted.push_back(module.get());
-  host->admin_ = std::make_unique<admin::AdminService>(std::move(hosted));
+  host->admin_ = std::make_unique<admin::AdminService>(std::move(hosted), host->log_.get());
   services.push_back(host->admin_.get());
 
   TRAPPE_ASSIGN_OR_RETURN(host->server_,

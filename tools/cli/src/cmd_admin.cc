@@ -188,12 +188,41 @@ void RunStatus(Cli& cli, const std::vector<std::string>& services) {
       });
 }
 
+void RunBackup(Cli& cli, const std::string& directory, bool deadline) {
+  auto stub = av1::AdminService::NewStub(cli.channel());
+  av1::BackupRequest request;
+  request.set_directory(directory);
+  av1::BackupResponse response;
+  // A copy across file systems takes as long as the log is large: like a rebuild, only a
+  // --timeout given explicitly bounds it.
+  auto context = deadline ? cli.context() : std::make_unique<grpc::ClientContext>();
+  const grpc::Status status = stub->Backup(context.get(), request, &response);
+  if (!status.ok()) {
+    cli.exit_code = cli.Fail(status);
+    return;
+  }
+  if (cli.json) {
+    PrintJson(response);
+    return;
+  }
+  std::cout << "backed up to " << response.directory() << '\n';
+  Table table({"PART", "WRITTEN TO"});
+  for (const auto& part : response.parts()) {
+    table.Add({part.name(), part.path().empty() ? "not copied: " + part.skipped_reason()
+                                                : response.directory() + "/" + part.path()});
+  }
+  table.Print(std::cout);
+  std::cout << "not copied: the master key (keep it apart) and the projections (rebuilt from "
+               "the log)\n";
+}
+
 }  // namespace
 
 void AddAdminCommands(CLI::App& app, Cli& cli) {
   struct Opts {
     std::vector<std::string> rebuild_services;
     std::vector<std::string> status_services;
+    std::string backup_directory;
   };
   auto o = std::make_shared<Opts>();
   auto* rebuild = app.add_subcommand(
@@ -218,6 +247,19 @@ void AddAdminCommands(CLI::App& app, Cli& cli) {
                      std::string("Only this service: ") + kServices +
                          " (repeatable; default every service the server hosts)");
   status->callback([&cli, o] { RunStatus(cli, o->status_services); });
+
+  auto* backup = app.add_subcommand(
+      "backup",
+      "Copy, while the server runs, what no rebuild can give back into a new directory on\n"
+      "the server's host: the embedded event log (DIR/log) and the cases service's key\n"
+      "store (DIR/cases/keys). A server started with --data-dir=DIR (and the master key)\n"
+      "has every case back. Runs without a deadline unless --timeout is given");
+  backup
+      ->add_option("directory", o->backup_directory,
+                   "An absolute path on the server's host that does not exist yet")
+      ->required();
+  backup->callback(
+      [&cli, &app, o] { RunBackup(cli, o->backup_directory, app.count("--timeout") > 0); });
 }
 
 }  // namespace trappe::cli

@@ -1,6 +1,7 @@
 // AdminService: the operators' API of one trappe-server process (trappe.admin.v1): the
 // status of each hosted service's projection (readiness, checksum, events applied,
-// malformed records skipped, per-partition checkpoint and lag) and rebuilds with progress.
+// malformed records skipped, per-partition checkpoint and lag), rebuilds with progress,
+// and backups of what no rebuild can give back (the embedded log, the key store).
 //
 // It answers for the modules it is given, so it works alike in the all-in-one process and
 // in a process that hosts one service. Rebuilds run on the calling gRPC thread, one
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -17,6 +19,7 @@
 
 #include "trappe/admin/v1/admin.grpc.pb.h"
 #include "trappe/common/status.h"
+#include "trappe/eventlog/event_log.h"
 #include "trappe/projection/engine.h"
 #include "trappe/service/module.h"
 
@@ -34,8 +37,10 @@ struct AdminOptions {
 
 class AdminService final : public v1::AdminService::Service {
  public:
-  // `modules`: the services this process hosts, in start order; they must outlive this.
-  explicit AdminService(std::vector<service::ServiceModule*> modules, AdminOptions options = {});
+  // `modules`: the services this process hosts, in start order; `log`: the event log they
+  // share (null: backups copy no log). Both must outlive this.
+  AdminService(std::vector<service::ServiceModule*> modules, eventlog::EventLog* log,
+               AdminOptions options = {});
 
   grpc::Status GetProjectionStatus(grpc::ServerContext* context,
                                    const v1::GetProjectionStatusRequest* request,
@@ -44,6 +49,9 @@ class AdminService final : public v1::AdminService::Service {
   grpc::Status RebuildProjections(
       grpc::ServerContext* context, const v1::RebuildProjectionsRequest* request,
       grpc::ServerWriter<v1::RebuildProjectionsResponse>* writer) override;
+
+  grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
 
   // Cancels the running rebuilds (each stops after its current batch; the current stores
   // stay) and refuses new ones with UNAVAILABLE: call before shutting the server down, so
@@ -66,8 +74,13 @@ class AdminService final : public v1::AdminService::Service {
   Status RebuildOne(grpc::ServerContext* context, service::ServiceModule& module,
                     grpc::ServerWriter<v1::RebuildProjectionsResponse>* writer);
 
+  // Writes the parts of a backup into `directory` (created by the caller).
+  Status BackupInto(const std::filesystem::path& directory, v1::BackupResponse* response);
+
   const std::vector<service::ServiceModule*> modules_;
+  eventlog::EventLog* const log_;
   const AdminOptions options_;
+  std::mutex backup_mu_;  // one backup at a time
   mutable std::mutex mu_;
   std::set<std::string> rebuilding_;  // guarded by mu_
   std::atomic<bool> shutting_down_{false};

@@ -42,6 +42,13 @@ class ServiceModule {
   virtual grpc::Service* grpc_service() = 0;
   virtual ServiceRuntime& runtime() = 0;
   virtual projection::Engine& engine() = 0;
+  // Copies what the module keeps that the event log cannot give back (not its projection)
+  // into `directory`, a path that does not exist yet, laid out as the module's data_dir
+  // is: a consistent copy taken while the module serves. Most modules keep nothing of the
+  // kind (OK, nothing written); the cases service copies its key store.
+  [[nodiscard]] virtual Status Backup(const std::filesystem::path& /*directory*/) {
+    return Status::Ok();
+  }
 };
 
 }  // namespace trappe::service
