@@ -203,7 +203,11 @@ grpc::Status AdminService::Backup(grpc::ServerContext* context, const v1::Backup
   if (shutting_down_.load()) return {grpc::StatusCode::UNAVAILABLE, "the server is shutting down"};
   std::lock_guard lock(backup_mu_);
   std::error_code ec;
-  if (std::filesystem::exists(directory, ec) || ec) {
+  const bool exists = std::filesystem::exists(directory, ec);
+  if (ec) {
+    return ToGrpcStatus(Unavailable("cannot look at " + directory.string() + ": " + ec.message()));
+  }
+  if (exists) {
     return ToGrpcStatus(AlreadyExists("directory " + directory.string() + " already exists"));
   }
   std::filesystem::create_directories(directory, ec);

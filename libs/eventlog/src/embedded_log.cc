@@ -751,15 +751,15 @@ Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_r
 Status Core::Backup(const std::string& directory) {
   if (directory.empty()) return InvalidArgument("directory", "must not be empty");
   std::error_code ec;
-  if (std::filesystem::exists(directory, ec) || ec) {
-    return AlreadyExists("backup directory " + directory + " already exists");
-  }
-  // RocksDB creates the directory itself, not its parents.
-  std::filesystem::create_directories(std::filesystem::path(directory).parent_path(), ec);
-  if (ec) return Unavailable("cannot create the parent of " + directory + ": " + ec.message());
+  const bool exists = std::filesystem::exists(directory, ec);
+  if (ec) return Unavailable("cannot look at " + directory + ": " + ec.message());
+  if (exists) return AlreadyExists("backup directory " + directory + " already exists");
   // Shared with readers; Close waits for the copy to finish.
   std::shared_lock db_lock(db_mu_);
   if (!db_) return Unavailable("event log is closed");
+  // RocksDB creates the directory itself, not its parents.
+  std::filesystem::create_directories(std::filesystem::path(directory).parent_path(), ec);
+  if (ec) return Unavailable("cannot create the parent of " + directory + ": " + ec.message());
   rocksdb::Checkpoint* raw = nullptr;
   TRAPPE_RETURN_IF_ERROR(
       FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "preparing the backup"));

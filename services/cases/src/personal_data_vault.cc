@@ -228,9 +228,9 @@ Status PersonalDataVault::EraseKey(std::string_view tenant, std::string_view key
 
 Status PersonalDataVault::Backup(const std::string& directory) {
   std::error_code ec;
-  if (std::filesystem::exists(directory, ec) || ec) {
-    return AlreadyExists("backup directory " + directory + " already exists");
-  }
+  const bool exists = std::filesystem::exists(directory, ec);
+  if (ec) return Unavailable("cannot look at " + directory + ": " + ec.message());
+  if (exists) return AlreadyExists("backup directory " + directory + " already exists");
   // RocksDB creates the directory itself, not its parents.
   std::filesystem::create_directories(std::filesystem::path(directory).parent_path(), ec);
   if (ec) return Unavailable("cannot create the parent of " + directory + ": " + ec.message());
