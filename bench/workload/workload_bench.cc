@@ -3,6 +3,11 @@
 //                             30 caseworkers and 600 cases (target: p99 < 2 ms)
 //   BM_TeamLoad30x600Handler  the same, handled on the benchmark's thread without the
 //                             transport; percentiles of that thread's CPU time
+//   BM_TeamLoad30x600HandlerMoving/moving:0|1
+//                             the handler again, its thread kept on one CPU (0) or moved to
+//                             the other CPU before every call (1): what it costs a query
+//                             when the data it touches was last touched on another CPU, as
+//                             when gRPC runs calls on whichever thread and CPU is free
 //   BM_CaseworkerSeries10Y    a caseworker's monthly load over 10 years, 120 points
 //                             (target: < 50 ms), handled on the benchmark's thread
 //   BM_TeamSeries10Y          the team's (30 caseworkers, 600 cases) monthly load over 10
@@ -13,6 +18,7 @@
 #include <chrono>
 #include <random>
 
+#include <sched.h>
 #include <time.h>
 
 #include "case_events.h"
@@ -179,6 +185,62 @@ void BM_TeamLoad30x600Handler(benchmark::State& state) {
   ReportPercentiles(state, micros);
 }
 BENCHMARK(BM_TeamLoad30x600Handler)->Unit(benchmark::kMillisecond);
+
+// Keeps the calling thread on one CPU, or moves it between two CPUs before every call, and
+// restores the thread's CPUs afterwards. Thread CPU time: waiting to run does not count.
+void BM_TeamLoad30x600HandlerMoving(benchmark::State& state) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+    state.SkipWithError("cannot read the thread's CPUs");
+    return;
+  }
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu) {
+    if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+  }
+  if (cpus.size() < 2) {
+    state.SkipWithError("needs two CPUs");
+    return;
+  }
+  const auto run_on = [](int cpu) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    return sched_setaffinity(0, sizeof(one), &one) == 0;
+  };
+  Fixture& f = Shared();
+  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
+  v1::GetTeamLoadRequest r;
+  r.set_tenant(kTenant);
+  r.set_team_id("vest");
+  r.set_include_cases(true);
+  *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
+  const bool moving = state.range(0) == 1;
+  std::vector<double> micros;
+  size_t next = 0;
+  for (auto _ : state) {
+    if (!run_on(cpus[next])) {
+      state.SkipWithError("cannot move the thread");
+      break;
+    }
+    if (moving) next = 1 - next;
+    grpc::ServerContext context;
+    v1::GetTeamLoadResponse out;
+    const double start = ThreadCpuMicros();
+    Check(service->GetTeamLoad(&context, &r, &out));
+    micros.push_back(ThreadCpuMicros() - start);
+  }
+  sched_setaffinity(0, sizeof(allowed), &allowed);
+  ReportPercentiles(state, micros);
+}
+BENCHMARK(BM_TeamLoad30x600HandlerMoving)
+    ->ArgName("moving")
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
 
 // Handled on this thread (no transport): the CPU column is the service's own work.
 void Series(benchmark::State& state, bool team) {
