@@ -32,6 +32,7 @@ namespace trappe::admin {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::trappe::testing::ServiceHarness;
 namespace wl = ::trappe::workload::v1;
 
@@ -155,6 +156,28 @@ std::map<std::string, std::string> Checksums(const v1::GetProjectionStatusRespon
   return out;
 }
 
+// The tenant's one case, read with its personal data.
+Result<cases::v1::GetCaseResponse> TheOnlyCase(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = cases::v1::CaseService::NewStub(channel);
+  cases::v1::ListCasesRequest list;
+  list.set_tenant(kTenant);
+  cases::v1::ListCasesResponse listed;
+  if (const grpc::Status s = stub->ListCases(Context().get(), list, &listed); !s.ok()) {
+    return FromGrpcStatus(s);
+  }
+  if (listed.cases_size() != 1) {
+    return FailedPrecondition("expected one case, found " + std::to_string(listed.cases_size()));
+  }
+  cases::v1::GetCaseRequest get;
+  get.set_tenant(kTenant);
+  get.set_case_id(listed.cases(0).case_id());
+  cases::v1::GetCaseResponse got;
+  if (const grpc::Status s = stub->GetCase(Context().get(), get, &got); !s.ok()) {
+    return FromGrpcStatus(s);
+  }
+  return got;
+}
+
 class AdminHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -172,11 +195,27 @@ class AdminHostTest : public ::testing::Test {
     admin_ = v1::AdminService::NewStub(channel_);
   }
 
+  // A second server on `data_dir` (a backup), with the first one's master key.
+  void StartRestored(const std::filesystem::path& data_dir) {
+    host::HostOptions options;
+    options.listen_address = "127.0.0.1:0";
+    options.data_dir = data_dir;
+    options.master_key_file = dir_.path() / "data" / "master.key";
+    ASSERT_OK_AND_ASSIGN(restored_, host::Host::Start(options, &clock_));
+    ASSERT_OK(restored_->WaitUntilReady(InAMinute()));
+    restored_channel_ =
+        grpc::CreateChannel(restored_->address(), grpc::InsecureChannelCredentials());
+    restored_admin_ = v1::AdminService::NewStub(restored_channel_);
+  }
+
   trappe::testing::TempDir dir_;
   FixedClock clock_{ParseTimestamp("2026-03-02T09:00:00Z").value()};
   std::unique_ptr<host::Host> host_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<host::Host> restored_;
+  std::shared_ptr<grpc::Channel> restored_channel_;
+  std::unique_ptr<v1::AdminService::Stub> restored_admin_;
 };
 
 TEST_F(AdminHostTest, ChecksumsAfterARebuildEqualThoseOfLiveProcessing) {
@@ -291,32 +330,67 @@ TEST_F(AdminHostTest, AServerStartedOnABackupHasEveryCaseAndItsPersonalData) {
   EXPECT_STATUS(Backup(*admin_, "backups/second"), StatusCode::kInvalidArgument, "directory");
   EXPECT_FALSE(std::filesystem::exists("backups/second"));
 
-  host::HostOptions options;
-  options.listen_address = "127.0.0.1:0";
-  options.data_dir = backup;
-  options.master_key_file = dir_.path() / "data" / "master.key";
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<host::Host> restored, host::Host::Start(options, &clock_));
-  ASSERT_OK(restored->WaitUntilReady(InAMinute()));
-  const auto channel = grpc::CreateChannel(restored->address(), grpc::InsecureChannelCredentials());
-  auto admin = v1::AdminService::NewStub(channel);
-  ASSERT_OK_AND_ASSIGN(const auto after, WaitForStatus(*admin, CaughtUp));
+  ASSERT_NO_FATAL_FAILURE(StartRestored(backup));
+  ASSERT_OK_AND_ASSIGN(const auto after, WaitForStatus(*restored_admin_, CaughtUp));
   EXPECT_EQ(Checksums(after), Checksums(before));
 
-  auto cases_stub = cases::v1::CaseService::NewStub(channel);
-  cases::v1::ListCasesRequest list;
-  list.set_tenant(kTenant);
-  cases::v1::ListCasesResponse listed;
-  ASSERT_TRUE(cases_stub->ListCases(Context().get(), list, &listed).ok());
-  ASSERT_EQ(listed.cases_size(), 1);
-  cases::v1::GetCaseRequest get;
-  get.set_tenant(kTenant);
-  get.set_case_id(listed.cases(0).case_id());
-  cases::v1::GetCaseResponse got;
-  const grpc::Status read = cases_stub->GetCase(Context().get(), get, &got);
-  ASSERT_TRUE(read.ok()) << read.error_message();
+  ASSERT_OK_AND_ASSIGN(const cases::v1::GetCaseResponse got, TheOnlyCase(restored_channel_));
   EXPECT_EQ(got.child_case().personal_data().state(), cases::v1::PERSONAL_DATA_STATE_AVAILABLE);
   EXPECT_EQ(got.child_case().personal_data().data().given_name(), "Sofie");
   EXPECT_EQ(got.child_case().personal_data().data().cpr_number(), "0101201234");
+}
+
+// A child erased while a backup runs, after the log was copied: the copy's log has no
+// erasure event and its key store no key. Built from two real backups (the log of one
+// taken before the erasure, the key store of one taken after), a server on it shows the
+// child's data as erased, not as readable and not as an error.
+TEST_F(AdminHostTest, AChildErasedWhileABackupRunsReadsAsErasedFromTheCopy) {
+  if (host::AvailableTargets().size() < 4) GTEST_SKIP() << "this build lacks a service";
+  ASSERT_NO_FATAL_FAILURE(StartHost());
+  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(channel_));
+  ASSERT_NO_FATAL_FAILURE(OpenCase(channel_));
+  ASSERT_OK(WaitForStatus(*admin_, CaughtUp).status());
+  const std::filesystem::path before = dir_.path() / "backups" / "before";
+  ASSERT_OK(Backup(*admin_, before.string()).status());
+
+  ASSERT_OK_AND_ASSIGN(const cases::v1::GetCaseResponse open, TheOnlyCase(channel_));
+  cases::v1::ErasePersonalDataRequest erase;
+  erase.set_tenant(kTenant);
+  erase.set_request_id("erase");
+  erase.set_actor("anna");
+  erase.set_case_id(open.child_case().case_id());
+  erase.set_reason(cases::v1::ERASURE_REASON_DATA_SUBJECT_REQUEST);
+  cases::v1::ErasePersonalDataResponse erased;
+  const grpc::Status status =
+      cases::v1::CaseService::NewStub(channel_)->ErasePersonalData(Context().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_OK(WaitForStatus(*admin_, CaughtUp).status());
+  const std::filesystem::path after = dir_.path() / "backups" / "after";
+  ASSERT_OK(Backup(*admin_, after.string()).status());
+
+  const std::filesystem::path mixed = dir_.path() / "backups" / "mixed";
+  std::filesystem::create_directories(mixed);
+  std::filesystem::copy(before / "log", mixed / "log", std::filesystem::copy_options::recursive);
+  std::filesystem::copy(after / "cases", mixed / "cases", std::filesystem::copy_options::recursive);
+
+  ASSERT_NO_FATAL_FAILURE(StartRestored(mixed));
+  ASSERT_OK(WaitForStatus(*restored_admin_, CaughtUp).status());
+  ASSERT_OK_AND_ASSIGN(const cases::v1::GetCaseResponse got, TheOnlyCase(restored_channel_));
+  EXPECT_EQ(got.child_case().personal_data().state(), cases::v1::PERSONAL_DATA_STATE_ERASED);
+  EXPECT_FALSE(got.child_case().personal_data().has_data());
+
+  // The copy's log indeed ends before the erasure.
+  cases::v1::GetCaseHistoryRequest history;
+  history.set_tenant(kTenant);
+  history.set_case_id(open.child_case().case_id());
+  cases::v1::GetCaseHistoryResponse entries;
+  const grpc::Status read = cases::v1::CaseService::NewStub(restored_channel_)
+                                ->GetCaseHistory(Context().get(), history, &entries);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  ASSERT_GT(entries.entries_size(), 0);
+  for (const auto& entry : entries.entries()) {
+    EXPECT_THAT(entry.event_type(), Not(HasSubstr("Erased"))) << entry.event_type();
+  }
 }
 
 // On Kafka the process has no log to copy: the part says why, and the rest is written.
