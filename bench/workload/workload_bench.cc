@@ -3,6 +3,9 @@
 //                             30 caseworkers and 600 cases (target: p99 < 2 ms)
 //   BM_TeamLoad30x600Handler  the same, handled on the benchmark's thread without the
 //                             transport; percentiles of that thread's CPU time
+//   BM_TeamLoad30x600With2400ClosedHandler
+//                             the handler again, for the same team with 2,400 closed cases
+//                             in its history (opened 2016-2023, each closed within 18 months)
 //   BM_TeamLoad30x600HandlerMoving/moving:0|1
 //                             the handler again, its thread kept on one CPU (0) or moved to
 //                             the other CPU before every call (1): what it costs a query
@@ -49,12 +52,14 @@ void Check(const grpc::Status& s) { Check(FromGrpcStatus(s)); }
 CivilDate D(std::string_view iso) { return CivilDate::Parse(iso).value(); }
 
 // One team of 30 caseworkers with 600 cases opened over ten years (2016-2026): grades,
-// investigations, placements (some par. 47), co-workers, handovers and closures.
+// investigations, placements (some par. 47), co-workers, handovers and closures. With
+// `closed_history`, that many more cases of the team, each opened between 2016 and mid-2023
+// and closed 6 to 18 months later: the closed history a team gathers over the years.
 struct Fixture {
   ServiceHarness harness;
   std::unique_ptr<v1::WorkloadService::Stub> stub;
 
-  Fixture() {
+  explicit Fixture(int closed_history = 0) {
     Check(harness.Start({OpenWorkloadModule}));
     stub = v1::WorkloadService::NewStub(harness.channel());
     int request = 0;
@@ -116,12 +121,29 @@ struct Fixture {
       }
       if (c % 5 == 0) Check(cases.Closed(id, opened.AddMonths(30)));
     }
+    for (int h = 0; h < closed_history; ++h) {
+      const std::string id = "closed-" + std::to_string(h);
+      const CivilDate opened = first.AddDays(static_cast<int64_t>(rng() % 2700));
+      const std::string primary = "cw-" + std::to_string(h % kCaseworkers);
+      Check(cases.Opened(id, "vest", opened));
+      Check(cases.Assigned(id, primary, true, opened));
+      Check(cases.Graded(id, static_cast<cases::v1::CaseGrade>(1 + rng() % 3), opened.AddDays(10)));
+      Check(cases.InvestigationStarted(id, id + "-bfu", opened));
+      Check(cases.InvestigationCompleted(id, id + "-bfu", opened.AddMonths(4)));
+      Check(cases.Closed(id, opened.AddMonths(6 + static_cast<int64_t>(rng() % 13))));
+    }
     Check(harness.module(0).engine().CatchUp());
   }
 };
 
 Fixture& Shared() {
   static Fixture* fixture = new Fixture();
+  return *fixture;
+}
+
+// The same team with 2,400 closed cases behind it.
+Fixture& SharedWithHistory() {
+  static Fixture* fixture = new Fixture(2400);
   return *fixture;
 }
 
@@ -166,8 +188,7 @@ double ThreadCpuMicros() {
 
 // The same query handled on this thread, without the transport: the service's own work,
 // measured in this thread's CPU time so that other processes on the machine do not count.
-void BM_TeamLoad30x600Handler(benchmark::State& state) {
-  Fixture& f = Shared();
+void TeamLoadHandler(benchmark::State& state, Fixture& f) {
   auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
   v1::GetTeamLoadRequest r;
   r.set_tenant(kTenant);
@@ -184,7 +205,14 @@ void BM_TeamLoad30x600Handler(benchmark::State& state) {
   }
   ReportPercentiles(state, micros);
 }
+void BM_TeamLoad30x600Handler(benchmark::State& state) { TeamLoadHandler(state, Shared()); }
 BENCHMARK(BM_TeamLoad30x600Handler)->Unit(benchmark::kMillisecond);
+
+// The same query with 2,400 closed cases in the team's history.
+void BM_TeamLoad30x600With2400ClosedHandler(benchmark::State& state) {
+  TeamLoadHandler(state, SharedWithHistory());
+}
+BENCHMARK(BM_TeamLoad30x600With2400ClosedHandler)->Unit(benchmark::kMillisecond);
 
 // Keeps the calling thread on one CPU, or moves it between two CPUs before every call, and
 // restores the thread's CPUs afterwards. Thread CPU time: waiting to run does not count.

@@ -29,12 +29,17 @@ Result<std::optional<std::string>> ReadView::Get(FamilyId family, std::string_vi
 }
 
 Status ReadView::Scan(FamilyId family, std::string_view prefix, const ScanFn& fn) const {
+  return Scan(family, prefix, prefix, fn);
+}
+
+Status ReadView::Scan(FamilyId family, std::string_view prefix, std::string_view from,
+                      const ScanFn& fn) const {
   auto* handle = store_->family(family);
   if (handle == nullptr) return InvalidArgument("family", "no such column family");
   rocksdb::ReadOptions read;
   read.snapshot = snapshot_;
   std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(read, handle));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(std::max(prefix, from)); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
   }
   return internal::FromRocks(it->status(), "scanning projection");

@@ -20,11 +20,17 @@ class CaseCollector {
   CaseCollector(const projection::ReadView& view, LoadInputs& inputs)
       : view_(view), inputs_(inputs), seen_(1024) {}
 
-  // The records under a prefix that holds them (the team's index, all cases).
-  Status Add(const std::string& prefix) { return ScanCases(view_, prefix, Unseen(), Keep()); }
-  // The cases of a key-only index (a caseworker's), each read from its record.
-  Status AddListed(std::string_view tenant, const std::string& prefix) {
-    return ScanListedCases(view_, tenant, prefix, Unseen(), Keep());
+  // Every case of the municipality.
+  Status AddAll(std::string_view tenant) { return ScanAllCases(view_, tenant, Unseen(), Keep()); }
+  // The cases opened in a team (with `open_on`: those that can be open on that date).
+  Status AddTeam(std::string_view tenant, std::string_view team_id,
+                 std::optional<CivilDate> open_on) {
+    return ScanTeamCases(view_, tenant, team_id, open_on, Unseen(), Keep());
+  }
+  // The cases a caseworker held (with `open_on`: those that can be open on that date).
+  Status AddCaseworker(std::string_view tenant, std::string_view caseworker_id,
+                       std::optional<CivilDate> open_on) {
+    return ScanCaseworkerCases(view_, tenant, caseworker_id, open_on, Unseen(), Keep());
   }
 
   // Hands the cases to the inputs in the order they were first opened (then by id), so
@@ -74,10 +80,11 @@ class CaseCollector {
 };
 
 Status AddCaseworker(const projection::ReadView& view, std::string_view tenant,
-                     const std::string& id, CaseCollector& cases, LoadInputs& inputs) {
+                     const std::string& id, std::optional<CivilDate> open_on, CaseCollector& cases,
+                     LoadInputs& inputs) {
   TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, id));
   if (record) inputs.caseworkers.push_back(std::move(*record));
-  return cases.AddListed(tenant, CaseworkerCasesPrefix(tenant, id));
+  return cases.AddCaseworker(tenant, id, open_on);
 }
 
 v1::WeightModifierKind ModifierKind(rules::PointsReasonKind kind) {
@@ -105,19 +112,20 @@ const CaseworkerRecord* FindRecord(const LoadInputs& inputs, std::string_view id
 }  // namespace
 
 Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_view tenant,
-                                  Scope scope, const std::string& id) {
+                                  Scope scope, const std::string& id,
+                                  std::optional<CivilDate> open_on) {
   LoadInputs inputs;
   TRAPPE_ASSIGN_OR_RETURN(inputs.tables, ReadWeightTables(view, tenant));
   CaseCollector cases(view, inputs);
   switch (scope) {
     case Scope::kCaseworker:
-      TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, cases, inputs));
+      TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, std::nullopt, cases, inputs));
       break;
     case Scope::kTeam: {
-      TRAPPE_RETURN_IF_ERROR(cases.Add(TeamCasesPrefix(tenant, id)));
+      TRAPPE_RETURN_IF_ERROR(cases.AddTeam(tenant, id, open_on));
       TRAPPE_ASSIGN_OR_RETURN(auto members, ReadIds(view, kOrg, TeamMembersPrefix(tenant, id)));
       for (const std::string& member : members) {
-        TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, member, cases, inputs));
+        TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, member, open_on, cases, inputs));
       }
       break;
     }
@@ -127,7 +135,7 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
         TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, cw));
         if (record) inputs.caseworkers.push_back(std::move(*record));
       }
-      TRAPPE_RETURN_IF_ERROR(cases.Add(CasesPrefix(tenant)));
+      TRAPPE_RETURN_IF_ERROR(cases.AddAll(tenant));
       break;
     }
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,12 @@ enum class Scope { kCaseworker, kTeam, kMunicipality };
 
 // NOT_FOUND for an unregistered municipality or an unknown team. A caseworker the org
 // events do not know yet (but cases name) is not an error: their cases still count.
+// `open_on` (a team's query for one date): only the cases that can be open on that date,
+// so the team's closed history is not read; without it every case (a series).
 [[nodiscard]] Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view,
                                                 std::string_view tenant, Scope scope,
-                                                const std::string& id);
+                                                const std::string& id,
+                                                std::optional<CivilDate> open_on = std::nullopt);
 
 // The rules' workload of the inputs on `date`, with the table in force on that date.
 [[nodiscard]] Result<rules::Workload> ComputeWorkload(const LoadInputs& inputs, CivilDate date);

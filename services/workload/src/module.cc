@@ -356,8 +356,9 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_ASSIGN_OR_RETURN(auto query, BeginQuery(context, *r, r->as_of()));
       TRAPPE_ASSIGN_OR_RETURN(auto team, ReadTeam(*query.view, r->tenant(), r->team_id()));
       if (!team) return NotFound("team " + r->team_id() + " does not exist");
-      TRAPPE_ASSIGN_OR_RETURN(LoadInputs inputs,
-                              ReadLoadInputs(*query.view, r->tenant(), Scope::kTeam, r->team_id()));
+      TRAPPE_ASSIGN_OR_RETURN(
+          LoadInputs inputs,
+          ReadLoadInputs(*query.view, r->tenant(), Scope::kTeam, r->team_id(), query.date));
       TRAPPE_ASSIGN_OR_RETURN(const rules::Workload workload, ComputeWorkload(inputs, query.date));
       *out->mutable_team_load() = ToProtoTeamLoad(
           workload, inputs, TableOn(inputs.tables, query.date).table, *team, r->include_cases());
@@ -447,7 +448,8 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_ASSIGN_OR_RETURN(
           LoadInputs inputs,
           ReadLoadInputs(*query.view, r->tenant(),
-                         r->team_id().empty() ? Scope::kMunicipality : Scope::kTeam, r->team_id()));
+                         r->team_id().empty() ? Scope::kMunicipality : Scope::kTeam, r->team_id(),
+                         query.date));
       TRAPPE_ASSIGN_OR_RETURN(rules::Workload workload, ComputeWorkload(inputs, query.date));
       const rules::WeightTable& table = TableOn(inputs.tables, query.date).table;
       const std::set<std::string> excluded(r->exclude_caseworker_ids().begin(),

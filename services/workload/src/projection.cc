@@ -126,6 +126,39 @@ Status ApplyOrg(const EventEnvelope& e, projection::ApplyContext& c) {
   }
 }
 
+// The <until> part of a case's index keys: the day the case was last closed, or
+// kOpenUntil while it is open (or not opened yet).
+constexpr std::string_view kOpenUntil = "9999-12-31";
+constexpr size_t kUntilSize = 10;  // YYYY-MM-DD
+
+std::string IndexUntil(const CaseRecord& record) {
+  const auto& periods = record.facts.open_periods;
+  if (periods.empty() || !periods.back().closed_on) return std::string(kOpenUntil);
+  return periods.back().closed_on->ToString();
+}
+
+std::string IndexKey(std::string prefix, std::string_view until, std::string_view case_id) {
+  prefix.append(until);
+  prefix.push_back('/');
+  prefix.append(case_id);
+  return prefix;
+}
+
+// Where a scan of a dated index starts: every case that can be open on `open_on` was
+// last closed after it, or is open.
+std::string IndexFrom(const std::string& prefix, std::optional<CivilDate> open_on) {
+  if (!open_on) return prefix;
+  return prefix + open_on->AddDays(1).ToString();
+}
+
+// The case id of a dated index key (<prefix><until>/<case_id>).
+Result<std::string_view> IndexedCaseId(std::string_view key, size_t prefix_size) {
+  if (key.size() <= prefix_size + kUntilSize + 1 || key[prefix_size + kUntilSize] != '/') {
+    return DataLoss("case index key " + std::string(key) + " is malformed");
+  }
+  return key.substr(prefix_size + kUntilSize + 1);
+}
+
 // Everyone ever assigned to the case (usable ids only).
 std::set<std::string> Holders(const CaseRecord& record) {
   std::set<std::string> ids;
@@ -147,20 +180,35 @@ Status ApplyCase(const EventEnvelope& e, projection::ApplyContext& c) {
   }
   record.facts.case_id = case_id;
   const std::set<std::string> held_before = Holders(record);
+  const std::string team_before = record.team_id;
+  const std::string until_before = IndexUntil(record);
   if (!FoldCaseEvent(e, record)) return Status::Ok();
+  const std::string until = IndexUntil(record);
   // The record is kept under the case and copied under its team, so a team query reads
   // its cases with one sequential scan instead of a point lookup per case. A caseworker's
-  // index holds keys only, written once when they first appear in the case: rewriting a
-  // copy under every holder on every event multiplied the writes, and the versions the
-  // memtable keeps of them slowed every scan.
+  // index holds keys only, rewritten only when the case closes or reopens: rewriting a copy
+  // under every holder on every event multiplied the writes, and the versions the memtable
+  // keeps of them slowed every scan. Both indexes sort a case by the day it was last
+  // closed, so a query for one date skips the closed history (projection.h).
   const std::string value = EncodeCaseRecord(record);
   TRAPPE_RETURN_IF_ERROR(c.Put(kCases, key, value));
+  if (UsableId(team_before) && (team_before != record.team_id || until_before != until)) {
+    TRAPPE_RETURN_IF_ERROR(
+        c.Delete(kCases, IndexKey(TeamCasesPrefix(t, team_before), until_before, case_id)));
+  }
   if (UsableId(record.team_id)) {
-    TRAPPE_RETURN_IF_ERROR(c.Put(kCases, TeamCasesPrefix(t, record.team_id) + case_id, value));
+    TRAPPE_RETURN_IF_ERROR(
+        c.Put(kCases, IndexKey(TeamCasesPrefix(t, record.team_id), until, case_id), value));
   }
   for (const std::string& cw : Holders(record)) {
-    if (held_before.contains(cw)) continue;
-    TRAPPE_RETURN_IF_ERROR(c.Put(kCases, CaseworkerCasesPrefix(t, cw) + case_id, ""));
+    const bool held = held_before.contains(cw);
+    if (held && until == until_before) continue;
+    if (held) {
+      TRAPPE_RETURN_IF_ERROR(
+          c.Delete(kCases, IndexKey(CaseworkerCasesPrefix(t, cw), until_before, case_id)));
+    }
+    TRAPPE_RETURN_IF_ERROR(
+        c.Put(kCases, IndexKey(CaseworkerCasesPrefix(t, cw), until, case_id), ""));
   }
   return Status::Ok();
 }
@@ -302,15 +350,24 @@ Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
   return ids;
 }
 
-Status ScanCases(const projection::ReadView& view, const std::string& prefix,
-                 const std::function<bool(std::string_view case_id)>& wanted,
-                 const std::function<void(CaseRecord record)>& fn) {
+namespace {
+
+// Decodes each wanted record of a scan; `id_of` finds the case id in a key.
+Status ScanRecords(const projection::ReadView& view, const std::string& prefix,
+                   const std::string& from,
+                   const std::function<Result<std::string_view>(std::string_view key)>& id_of,
+                   const std::function<bool(std::string_view case_id)>& wanted,
+                   const std::function<void(CaseRecord record)>& fn) {
   Status error;
   TRAPPE_RETURN_IF_ERROR(
-      view.Scan(kCases, prefix, [&](std::string_view key, std::string_view value) {
-        const std::string_view case_id = key.substr(prefix.size());
-        if (!wanted(case_id)) return true;
-        auto record = DecodeCaseRecord(case_id, value);
+      view.Scan(kCases, prefix, from, [&](std::string_view key, std::string_view value) {
+        Result<std::string_view> case_id = id_of(key);
+        if (!case_id.ok()) {
+          error = case_id.status();
+          return false;
+        }
+        if (!wanted(*case_id)) return true;
+        auto record = DecodeCaseRecord(*case_id, value);
         if (!record.ok()) {
           error = record.status();
           return false;
@@ -321,16 +378,46 @@ Status ScanCases(const projection::ReadView& view, const std::string& prefix,
   return error;
 }
 
-Status ScanListedCases(const projection::ReadView& view, std::string_view tenant,
-                       const std::string& prefix,
-                       const std::function<bool(std::string_view case_id)>& wanted,
-                       const std::function<void(CaseRecord record)>& fn) {
+}  // namespace
+
+Status ScanAllCases(const projection::ReadView& view, std::string_view tenant,
+                    const std::function<bool(std::string_view case_id)>& wanted,
+                    const std::function<void(CaseRecord record)>& fn) {
+  const std::string prefix = CasesPrefix(tenant);
+  return ScanRecords(
+      view, prefix, prefix,
+      [&](std::string_view key) -> Result<std::string_view> { return key.substr(prefix.size()); },
+      wanted, fn);
+}
+
+Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
+                     std::string_view team_id, std::optional<CivilDate> open_on,
+                     const std::function<bool(std::string_view case_id)>& wanted,
+                     const std::function<void(CaseRecord record)>& fn) {
+  const std::string prefix = TeamCasesPrefix(tenant, team_id);
+  return ScanRecords(
+      view, prefix, IndexFrom(prefix, open_on),
+      [&](std::string_view key) { return IndexedCaseId(key, prefix.size()); }, wanted, fn);
+}
+
+Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view tenant,
+                           std::string_view caseworker_id, std::optional<CivilDate> open_on,
+                           const std::function<bool(std::string_view case_id)>& wanted,
+                           const std::function<void(CaseRecord record)>& fn) {
+  const std::string prefix = CaseworkerCasesPrefix(tenant, caseworker_id);
   std::vector<std::string> ids;
-  TRAPPE_RETURN_IF_ERROR(view.Scan(kCases, prefix, [&](std::string_view key, std::string_view) {
-    const std::string_view case_id = key.substr(prefix.size());
-    if (wanted(case_id)) ids.emplace_back(case_id);
-    return true;
-  }));
+  Status error;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(
+      kCases, prefix, IndexFrom(prefix, open_on), [&](std::string_view key, std::string_view) {
+        Result<std::string_view> id = IndexedCaseId(key, prefix.size());
+        if (!id.ok()) {
+          error = id.status();
+          return false;
+        }
+        if (wanted(*id)) ids.emplace_back(*id);
+        return true;
+      }));
+  TRAPPE_RETURN_IF_ERROR(error);
   for (const std::string& id : ids) {
     TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCase(view, tenant, id));
     if (!record)

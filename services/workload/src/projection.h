@@ -13,11 +13,16 @@
 //             <t>/cw-version/<caseworker_id>        the CASEWORKER aggregate's version
 //             <t>/team-member/<team_id>/<cw_id>     anyone who ever belonged to the team
 //   cases     <t>/case/<case_id>                    CaseRecord (case_record.h)
-//             <t>/team-case/<team_id>/<case_id>     every case opened in the team (a copy of
+//             <t>/team-case/<team_id>/<until>/<case_id>
+//                                                   every case opened in the team (a copy of
 //                                                   the CaseRecord: a team query scans instead
 //                                                   of looking up case by case)
-//             <t>/cw-case/<cw_id>/<case_id>         every case a caseworker ever held (no
-//                                                   value: written once, read by lookups)
+//             <t>/cw-case/<cw_id>/<until>/<case_id> every case a caseworker ever held (no
+//                                                   value: read by lookups)
+//   <until> is the day the case was last closed (YYYY-MM-DD), 9999-12-31 while it is open:
+//   a case open on a date D was last closed after D or is open, so a team's query for D
+//   scans both from D + 1 and reads none of the team's closed history. The keys move when
+//   a case closes or reopens.
 //
 // Everything is keyed by content and written per aggregate in version (log) order, so the
 // store does not depend on how the two topics interleave: a case that names a caseworker
@@ -47,8 +52,9 @@ inline constexpr projection::FamilyId kCases = 2;
 class WorkloadProjection final : public projection::Projection {
  public:
   std::string Name() const override { return "workload"; }
+  // 3: the team and caseworker indexes sort cases by the day they were last closed.
   // 2: the caseworker index holds keys only (1 copied the case record under it).
-  uint32_t Version() const override { return 2; }
+  uint32_t Version() const override { return 3; }
   std::vector<std::string> Topics() const override;
   std::vector<std::string> ColumnFamilies() const override { return {"requests", "org", "cases"}; }
   Status Apply(const projection::Event& event, projection::ApplyContext& context) const override;
@@ -98,17 +104,25 @@ const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables,
 [[nodiscard]] Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
                                                        projection::FamilyId family,
                                                        const std::string& prefix);
-// Calls `fn` with each case record under `prefix` (the team index or the cases
-// themselves), decoding only those for which `wanted(case_id)` is true.
-[[nodiscard]] Status ScanCases(const projection::ReadView& view, const std::string& prefix,
-                               const std::function<bool(std::string_view case_id)>& wanted,
-                               const std::function<void(CaseRecord record)>& fn);
-// The same for a key-only index (a caseworker's cases): each wanted case is read from its
-// record. DATA_LOSS if an indexed case has no record.
-[[nodiscard]] Status ScanListedCases(const projection::ReadView& view, std::string_view tenant,
-                                     const std::string& prefix,
-                                     const std::function<bool(std::string_view case_id)>& wanted,
-                                     const std::function<void(CaseRecord record)>& fn);
+// Calls `fn` with each case record of the municipality, decoding only those for which
+// `wanted(case_id)` is true.
+[[nodiscard]] Status ScanAllCases(const projection::ReadView& view, std::string_view tenant,
+                                  const std::function<bool(std::string_view case_id)>& wanted,
+                                  const std::function<void(CaseRecord record)>& fn);
+// The same for the cases opened in a team (its index's copies of the records). With
+// `open_on`, only the cases that can be open on that date: the team's cases closed on or
+// before it are not read at all.
+[[nodiscard]] Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
+                                   std::string_view team_id, std::optional<CivilDate> open_on,
+                                   const std::function<bool(std::string_view case_id)>& wanted,
+                                   const std::function<void(CaseRecord record)>& fn);
+// The same for the cases a caseworker ever held, or with `open_on` those that can be open
+// on that date (a key-only index: each wanted case is read from its record). DATA_LOSS if
+// an indexed case has no record.
+[[nodiscard]] Status ScanCaseworkerCases(
+    const projection::ReadView& view, std::string_view tenant, std::string_view caseworker_id,
+    std::optional<CivilDate> open_on, const std::function<bool(std::string_view case_id)>& wanted,
+    const std::function<void(CaseRecord record)>& fn);
 [[nodiscard]] Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view,
                                                          std::string_view tenant,
                                                          std::string_view case_id);

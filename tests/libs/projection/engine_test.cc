@@ -33,6 +33,39 @@ TEST(ProjectionEngineTest, WaitForReturnsOnceThePositionIsApplied) {
   }
 }
 
+// A scan from a key inside a prefix gives the prefix's keys from there on, and nothing of
+// the next prefix; a start below the prefix is the whole prefix.
+TEST(ProjectionEngineTest, AScanFromAKeyGivesThePrefixFromThere) {
+  TempDir dir;
+  MemoryEventLog log({{kCases, 2}});
+  ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(&log, std::make_shared<EventCountProjection>(),
+                                                 OptionsFor(dir.Sub("p"))));
+  std::vector<eventlog::Record> records;
+  for (const char* id : {"case-1", "case-2", "case-3", "case-4"}) {
+    records.push_back(CaseRecord("0657", id, 1, 1));
+  }
+  records.push_back(CaseRecord("0658", "case-0", 1, 1));
+  ASSERT_OK(log.Append(kCases, std::move(records)).status());
+  ASSERT_OK(engine->CatchUp());
+  const auto view = engine->Snapshot();
+  const auto keys = [&](std::string_view prefix, std::string_view from) {
+    std::vector<std::string> out;
+    const Status scanned = view->Scan(EventCountProjection::kPerAggregate, prefix, from,
+                                      [&](std::string_view key, std::string_view) {
+                                        out.emplace_back(key);
+                                        return true;
+                                      });
+    if (!scanned.ok()) out.push_back(scanned.ToString());
+    return out;
+  };
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(keys("0657/", "0657/case-3"), (Keys{"0657/case-3", "0657/case-4"}));
+  EXPECT_EQ(keys("0657/", "0657/case-2x"), (Keys{"0657/case-3", "0657/case-4"}));
+  EXPECT_EQ(keys("0657/", ""), (Keys{"0657/case-1", "0657/case-2", "0657/case-3", "0657/case-4"}));
+  EXPECT_EQ(keys("0657/", "0657/case-5"), Keys{});
+  EXPECT_EQ(keys("0657/", "0658/"), Keys{});
+}
+
 TEST(ProjectionEngineTest, WaitForBlocksUntilAnotherThreadApplies) {
   TempDir dir;
   MemoryEventLog log({{kCases, 2}});

@@ -4,6 +4,7 @@
 // primary 100%, co-worker 50%; target 120 x FTE). Loads are in millipoints (1000 = 1 point).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "case_events.h"
@@ -479,6 +480,68 @@ TEST_F(WorkloadServiceTest, LoadSeriesGivesAPointPerMonth) {
   ASSERT_EQ(out.points_size(), 7);
   for (int i = 0; i < 7; ++i) EXPECT_EQ(out.points(i).load_millipoints(), expected[i]) << i;
   EXPECT_EQ(out.points(6).as_of().month(), 7);
+}
+
+// A team's query for one date reads only the cases that can be open on it: the indexes
+// sort cases by the day they were last closed, and a case's keys move when it closes or
+// reopens. c1 is closed, reopened, and then given a grade back-dated to before its
+// closing; c2 closes for good. Each counts on the dates it was open, with the grade in
+// force then, and a series (which reads every case) gives the same team loads.
+TEST_F(WorkloadServiceTest, AClosedAndReopenedCaseCountsOnTheDatesItWasOpen) {
+  RegisterOrganisation();
+  // c1 (anna): opened 2024-02-01 COMPLEX (6), closed 2024-04-01, reopened 2024-06-01;
+  //    VERY_COMPLEX (10) from 2024-03-15, recorded after the reopening.
+  // c2 (bo): opened 2024-02-01 SIMPLE (4), closed 2024-03-01.
+  ASSERT_OK(cases_->Opened("c1", "vest", D("2024-02-01")));
+  ASSERT_OK(cases_->Assigned("c1", "anna", true, D("2024-02-01")));
+  ASSERT_OK(cases_->Graded("c1", cases::v1::CASE_GRADE_COMPLEX, D("2024-02-01")));
+  ASSERT_OK(cases_->Opened("c2", "vest", D("2024-02-01")));
+  ASSERT_OK(cases_->Assigned("c2", "bo", true, D("2024-02-01")));
+  ASSERT_OK(cases_->Graded("c2", cases::v1::CASE_GRADE_SIMPLE, D("2024-02-01")));
+  ASSERT_OK(cases_->Closed("c2", D("2024-03-01")));
+  ASSERT_OK(cases_->Closed("c1", D("2024-04-01")));
+  ASSERT_OK(cases_->Reopened("c1", D("2024-06-01")));
+  ASSERT_OK(cases_->Graded("c1", cases::v1::CASE_GRADE_VERY_COMPLEX, D("2024-03-15")));
+  CatchUp();
+
+  struct Expected {
+    const char* date;
+    int64_t anna;
+    int64_t bo;
+  };
+  // A case closed on a date no longer counts on it.
+  for (const Expected& e : {Expected{"2024-02-15", 6000, 4000}, Expected{"2024-02-29", 6000, 4000},
+                            Expected{"2024-03-01", 6000, 0}, Expected{"2024-03-20", 10000, 0},
+                            Expected{"2024-03-31", 10000, 0}, Expected{"2024-04-01", 0, 0},
+                            Expected{"2024-05-31", 0, 0}, Expected{"2024-06-01", 10000, 0}}) {
+    ASSERT_OK_AND_ASSIGN(const v1::TeamLoad team, TeamLoad("vest", D(e.date)));
+    EXPECT_EQ(team.load_millipoints(), e.anna + e.bo) << e.date;
+    std::map<std::string, int64_t> members;
+    for (const auto& cw : team.caseworkers()) members[cw.caseworker_id()] = cw.load_millipoints();
+    EXPECT_EQ(members["anna"], e.anna) << e.date;
+    EXPECT_EQ(members["bo"], e.bo) << e.date;
+    EXPECT_EQ(team.case_count(), (e.anna > 0 ? 1 : 0) + (e.bo > 0 ? 1 : 0)) << e.date;
+    ASSERT_OK_AND_ASSIGN(const v1::CaseworkerLoad anna, Load("anna", D(e.date)));
+    EXPECT_EQ(anna.load_millipoints(), e.anna) << e.date;
+  }
+
+  v1::GetLoadSeriesRequest r;
+  r.set_tenant(kTenant);
+  r.set_team_id("vest");
+  *r.mutable_period()->mutable_start_date() = service::ToProtoDate(D("2024-02-01"));
+  *r.mutable_period()->mutable_end_date() = service::ToProtoDate(D("2024-07-01"));
+  r.set_interval(v1::SERIES_INTERVAL_MONTHLY);
+  v1::GetLoadSeriesResponse series;
+  ASSERT_OK(FromGrpcStatus(stub_->GetLoadSeries(ServiceHarness::Context().get(), r, &series)));
+  // Feb 6 + 4; Mar 6 (c2 closed, c1 still COMPLEX); Apr and May 0; Jun and Jul 10.
+  const int64_t expected[] = {10000, 6000, 0, 0, 10000, 10000};
+  ASSERT_EQ(series.points_size(), 6);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(series.points(i).load_millipoints(), expected[i]) << i;
+    const CivilDate on = service::ToCivilDate(series.points(i).as_of(), "as_of").value();
+    ASSERT_OK_AND_ASSIGN(const v1::TeamLoad team, TeamLoad("vest", on));
+    EXPECT_EQ(team.load_millipoints(), series.points(i).load_millipoints()) << on.ToString();
+  }
 }
 
 TEST_F(WorkloadServiceTest, CheckCapacityWarnsAboveTheTarget) {

@@ -34,6 +34,10 @@ class ReadView {
   [[nodiscard]] Result<std::optional<std::string>> Get(FamilyId family, std::string_view key) const;
   // Every key starting with `prefix`, in key order.
   [[nodiscard]] Status Scan(FamilyId family, std::string_view prefix, const ScanFn& fn) const;
+  // The keys starting with `prefix` that are not below `from`, in key order: the tail of a
+  // prefix whose keys sort by something (a date) after the prefix.
+  [[nodiscard]] Status Scan(FamilyId family, std::string_view prefix, std::string_view from,
+                            const ScanFn& fn) const;
 
   // For each consumed partition, the next offset to apply: every record below it is
   // reflected in this view.
