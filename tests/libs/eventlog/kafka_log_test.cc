@@ -45,6 +45,19 @@ int UnusedLoopbackPort() {
   return ntohs(address.sin_port);
 }
 
+// A one-broker mock cluster holding kTopic, and log options that point at it.
+struct MockClusterWithTopic {
+  std::unique_ptr<KafkaMockCluster> cluster;
+  KafkaLogOptions options;
+};
+Result<MockClusterWithTopic> StartMockClusterWithTopic() {
+  MockClusterWithTopic mock;
+  TRAPPE_ASSIGN_OR_RETURN(mock.cluster, KafkaMockCluster::Start(1));
+  TRAPPE_RETURN_IF_ERROR(mock.cluster->CreateTopic(kTopic, kPartitions));
+  mock.options.bootstrap_servers = mock.cluster->bootstrap_servers();
+  return mock;
+}
+
 int64_t Sum(const std::vector<int64_t>& v) {
   int64_t total = 0;
   for (int64_t x : v) total += x;
@@ -72,23 +85,20 @@ TEST(KafkaLogTest, UnreachableBrokerGivesUnavailableInBoundedTimeAndNoFalseSucce
 }
 
 TEST(KafkaLogTest, DeliveryFailureIsReturnedToTheAppenderAndNothingIsWritten) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KafkaMockCluster> cluster, KafkaMockCluster::Start(1));
-  ASSERT_OK(cluster->CreateTopic(kTopic, kPartitions));
-  KafkaLogOptions options;
-  options.bootstrap_servers = cluster->bootstrap_servers();
-  options.delivery_timeout = milliseconds(1000);
+  ASSERT_OK_AND_ASSIGN(MockClusterWithTopic mock, StartMockClusterWithTopic());
+  mock.options.delivery_timeout = milliseconds(1000);
   // Reconnect quickly once the broker is back (librdkafka backs off up to 10 s by default).
-  options.properties = {{"reconnect.backoff.ms", "20"}, {"reconnect.backoff.max.ms", "100"}};
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(options));
+  mock.options.properties = {{"reconnect.backoff.ms", "20"}, {"reconnect.backoff.max.ms", "100"}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(mock.options));
   ASSERT_OK(log->Append(kTopic, {MakeRecord("0657/case-1", "before")}));
 
   // The broker goes away after the log has learnt the topic: the records are queued,
   // time out, and the append reports it.
-  ASSERT_OK(cluster->SetBrokerDown(-1));
+  ASSERT_OK(mock.cluster->SetBrokerDown(-1));
   auto failed = log->Append(
       kTopic, {MakeRecord("0657/case-1", "lost-1"), MakeRecord("0657/case-2", "lost-2")});
   EXPECT_STATUS(failed, StatusCode::kUnavailable, "append to " + std::string(kTopic) + " failed");
-  ASSERT_OK(cluster->SetBrokerUp(-1));
+  ASSERT_OK(mock.cluster->SetBrokerUp(-1));
 
   // Once the broker is back, appends succeed again (after librdkafka reconnects).
   const auto deadline = std::chrono::steady_clock::now() + kPatience;
@@ -103,14 +113,11 @@ TEST(KafkaLogTest, DeliveryFailureIsReturnedToTheAppenderAndNothingIsWritten) {
 }
 
 TEST(KafkaLogTest, BrokerRejectionIsReturnedNotDropped) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KafkaMockCluster> cluster, KafkaMockCluster::Start(1));
-  ASSERT_OK(cluster->CreateTopic(kTopic, kPartitions));
-  KafkaLogOptions options;
-  options.bootstrap_servers = cluster->bootstrap_servers();
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(options));
+  ASSERT_OK_AND_ASSIGN(MockClusterWithTopic mock, StartMockClusterWithTopic());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(mock.options));
   ASSERT_OK(log->PartitionCount(kTopic));
 
-  rd_kafka_mock_push_request_errors(cluster->native_handle(), kProduceApiKey, 1,
+  rd_kafka_mock_push_request_errors(mock.cluster->native_handle(), kProduceApiKey, 1,
                                     RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
   EXPECT_STATUS(log->Append(kTopic, {MakeRecord("0657/case-1", "refused")}),
                 StatusCode::kPermissionDenied, "append to");
@@ -119,16 +126,13 @@ TEST(KafkaLogTest, BrokerRejectionIsReturnedNotDropped) {
 }
 
 TEST(KafkaLogTest, RetriedProduceIsWrittenExactlyOnce) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KafkaMockCluster> cluster, KafkaMockCluster::Start(1));
-  ASSERT_OK(cluster->CreateTopic(kTopic, kPartitions));
-  KafkaLogOptions options;
-  options.bootstrap_servers = cluster->bootstrap_servers();
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(options));
+  ASSERT_OK_AND_ASSIGN(MockClusterWithTopic mock, StartMockClusterWithTopic());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(mock.options));
   ASSERT_OK(log->PartitionCount(kTopic));
 
   // Retriable errors: the idempotent producer retries; the record lands once.
   rd_kafka_mock_push_request_errors(
-      cluster->native_handle(), kProduceApiKey, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+      mock.cluster->native_handle(), kProduceApiKey, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
       RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
   ASSERT_OK_AND_ASSIGN(std::vector<Position> positions,
                        log->Append(kTopic, {MakeRecord("0657/case-1", "once")}));
@@ -140,11 +144,8 @@ TEST(KafkaLogTest, RetriedProduceIsWrittenExactlyOnce) {
 // A Kafka log's copies are the cluster's (replicas, the cluster's own backups): the
 // process that uses it has nothing to copy and says so rather than writing a partial copy.
 TEST(KafkaLogTest, BackupIsRefusedAsTheClustersToKeep) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KafkaMockCluster> cluster, KafkaMockCluster::Start(1));
-  ASSERT_OK(cluster->CreateTopic(kTopic, kPartitions));
-  KafkaLogOptions options;
-  options.bootstrap_servers = cluster->bootstrap_servers();
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(options));
+  ASSERT_OK_AND_ASSIGN(MockClusterWithTopic mock, StartMockClusterWithTopic());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(mock.options));
   trappe::testing::TempDir dir;
   EXPECT_STATUS(log->Backup(dir.Sub("backup")), StatusCode::kUnimplemented, "cluster");
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("backup")));
@@ -193,12 +194,9 @@ TEST(KafkaLogTest, SecurityPropertiesArePassedThrough) {
 }
 
 TEST(KafkaLogTest, OversizedRecordIsRefusedBeforeAnythingIsWritten) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KafkaMockCluster> cluster, KafkaMockCluster::Start(1));
-  ASSERT_OK(cluster->CreateTopic(kTopic, kPartitions));
-  KafkaLogOptions options;
-  options.bootstrap_servers = cluster->bootstrap_servers();
-  options.producer_properties["message.max.bytes"] = "10000";
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(options));
+  ASSERT_OK_AND_ASSIGN(MockClusterWithTopic mock, StartMockClusterWithTopic());
+  mock.options.producer_properties["message.max.bytes"] = "10000";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EventLog> log, OpenKafkaLog(mock.options));
   EXPECT_STATUS(log->Append(kTopic, {MakeRecord("0657/case-1", "fits"),
                                      MakeRecord("0657/case-1", std::string(20000, 'x'))}),
                 StatusCode::kInvalidArgument, "records[1]");
