@@ -352,16 +352,17 @@ Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
 
 namespace {
 
-// Decodes each wanted record of a scan; `id_of` finds the case id in a key.
+// Decodes each wanted record of a scan of case records: keyed <prefix><case_id>, or
+// <prefix><until>/<case_id> when `dated` (a team's index).
 Status ScanRecords(const projection::ReadView& view, const std::string& prefix,
-                   const std::string& from,
-                   const std::function<Result<std::string_view>(std::string_view key)>& id_of,
+                   const std::string& from, bool dated,
                    const std::function<bool(std::string_view case_id)>& wanted,
                    const std::function<void(CaseRecord record)>& fn) {
   Status error;
   TRAPPE_RETURN_IF_ERROR(
       view.Scan(kCases, prefix, from, [&](std::string_view key, std::string_view value) {
-        Result<std::string_view> case_id = id_of(key);
+        Result<std::string_view> case_id =
+            dated ? IndexedCaseId(key, prefix.size()) : key.substr(prefix.size());
         if (!case_id.ok()) {
           error = case_id.status();
           return false;
@@ -384,10 +385,7 @@ Status ScanAllCases(const projection::ReadView& view, std::string_view tenant,
                     const std::function<bool(std::string_view case_id)>& wanted,
                     const std::function<void(CaseRecord record)>& fn) {
   const std::string prefix = CasesPrefix(tenant);
-  return ScanRecords(
-      view, prefix, prefix,
-      [&](std::string_view key) -> Result<std::string_view> { return key.substr(prefix.size()); },
-      wanted, fn);
+  return ScanRecords(view, prefix, prefix, /*dated=*/false, wanted, fn);
 }
 
 Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
@@ -395,9 +393,7 @@ Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
                      const std::function<bool(std::string_view case_id)>& wanted,
                      const std::function<void(CaseRecord record)>& fn) {
   const std::string prefix = TeamCasesPrefix(tenant, team_id);
-  return ScanRecords(
-      view, prefix, IndexFrom(prefix, open_on),
-      [&](std::string_view key) { return IndexedCaseId(key, prefix.size()); }, wanted, fn);
+  return ScanRecords(view, prefix, IndexFrom(prefix, open_on), /*dated=*/true, wanted, fn);
 }
 
 Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view tenant,
