@@ -99,15 +99,20 @@ struct Fixture {
     workload_testing::CaseEventWriter cases(&harness.log(), kTenant);
     std::mt19937 rng(42);
     const CivilDate first = D("2016-01-01");
-    for (int c = 0; c < kCases; ++c) {
-      const std::string id = "case-" + std::to_string(c);
-      const CivilDate opened = first.AddDays(static_cast<int64_t>(rng() % 3650));
-      const std::string primary = "cw-" + std::to_string(c % kCaseworkers);
+    // Opened in team vest with a primary, graded (at random) ten days later, investigated for
+    // four months.
+    const auto open = [&](const std::string& id, const std::string& primary, CivilDate opened) {
       Check(cases.Opened(id, "vest", opened));
       Check(cases.Assigned(id, primary, true, opened));
       Check(cases.Graded(id, static_cast<cases::v1::CaseGrade>(1 + rng() % 3), opened.AddDays(10)));
       Check(cases.InvestigationStarted(id, id + "-bfu", opened));
       Check(cases.InvestigationCompleted(id, id + "-bfu", opened.AddMonths(4)));
+    };
+    for (int c = 0; c < kCases; ++c) {
+      const std::string id = "case-" + std::to_string(c);
+      const CivilDate opened = first.AddDays(static_cast<int64_t>(rng() % 3650));
+      const std::string primary = "cw-" + std::to_string(c % kCaseworkers);
+      open(id, primary, opened);
       if (c % 3 == 0) {
         Check(cases.PlacementStarted(id, id + "-p", pv1::PLACEMENT_TYPE_GENERAL_FOSTER_FAMILY,
                                      c % 9 == 0 ? pv1::CONSENT_BASIS_WITHOUT_CONSENT : pv1::CONSENT_BASIS_WITH_CONSENT,
@@ -124,12 +129,7 @@ struct Fixture {
     for (int h = 0; h < closed_history; ++h) {
       const std::string id = "closed-" + std::to_string(h);
       const CivilDate opened = first.AddDays(static_cast<int64_t>(rng() % 2700));
-      const std::string primary = "cw-" + std::to_string(h % kCaseworkers);
-      Check(cases.Opened(id, "vest", opened));
-      Check(cases.Assigned(id, primary, true, opened));
-      Check(cases.Graded(id, static_cast<cases::v1::CaseGrade>(1 + rng() % 3), opened.AddDays(10)));
-      Check(cases.InvestigationStarted(id, id + "-bfu", opened));
-      Check(cases.InvestigationCompleted(id, id + "-bfu", opened.AddMonths(4)));
+      open(id, "cw-" + std::to_string(h % kCaseworkers), opened);
       Check(cases.Closed(id, opened.AddMonths(6 + static_cast<int64_t>(rng() % 13))));
     }
     Check(harness.module(0).engine().CatchUp());
@@ -156,13 +156,20 @@ void ReportPercentiles(benchmark::State& state, std::vector<double>& micros) {
   state.counters["max_us"] = micros.back();
 }
 
-void BM_TeamLoad30x600(benchmark::State& state) {
-  Fixture& f = Shared();
+// The query every team benchmark asks: team vest with each case's contribution, as of
+// 2026-01-15.
+v1::GetTeamLoadRequest TeamLoadRequest() {
   v1::GetTeamLoadRequest r;
   r.set_tenant(kTenant);
   r.set_team_id("vest");
   r.set_include_cases(true);
   *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
+  return r;
+}
+
+void BM_TeamLoad30x600(benchmark::State& state) {
+  Fixture& f = Shared();
+  const v1::GetTeamLoadRequest r = TeamLoadRequest();
   std::vector<double> micros;
   size_t caseworkers = 0;
   size_t response_bytes = 0;
@@ -190,11 +197,7 @@ double ThreadCpuMicros() {
 // measured in this thread's CPU time so that other processes on the machine do not count.
 void TeamLoadHandler(benchmark::State& state, Fixture& f) {
   auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
-  v1::GetTeamLoadRequest r;
-  r.set_tenant(kTenant);
-  r.set_team_id("vest");
-  r.set_include_cases(true);
-  *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
+  const v1::GetTeamLoadRequest r = TeamLoadRequest();
   std::vector<double> micros;
   for (auto _ : state) {
     grpc::ServerContext context;
@@ -239,11 +242,7 @@ void BM_TeamLoad30x600HandlerMoving(benchmark::State& state) {
   };
   Fixture& f = Shared();
   auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
-  v1::GetTeamLoadRequest r;
-  r.set_tenant(kTenant);
-  r.set_team_id("vest");
-  r.set_include_cases(true);
-  *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
+  const v1::GetTeamLoadRequest r = TeamLoadRequest();
   const bool moving = state.range(0) == 1;
   std::vector<double> micros;
   size_t next = 0;

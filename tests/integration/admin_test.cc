@@ -195,6 +195,13 @@ class AdminHostTest : public ::testing::Test {
     admin_ = v1::AdminService::NewStub(channel_);
   }
 
+  // The whole server with the organisation written and one case opened.
+  void StartHostWithACase() {
+    ASSERT_NO_FATAL_FAILURE(StartHost());
+    ASSERT_NO_FATAL_FAILURE(WriteOrganisation(channel_));
+    ASSERT_NO_FATAL_FAILURE(OpenCase(channel_));
+  }
+
   // A second server on `data_dir` (a backup), with the first one's master key.
   void StartRestored(const std::filesystem::path& data_dir) {
     host::HostOptions options;
@@ -220,9 +227,7 @@ class AdminHostTest : public ::testing::Test {
 
 TEST_F(AdminHostTest, ChecksumsAfterARebuildEqualThoseOfLiveProcessing) {
   if (host::AvailableTargets().size() < 4) GTEST_SKIP() << "this build lacks a service";
-  ASSERT_NO_FATAL_FAILURE(StartHost());
-  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(channel_));
-  ASSERT_NO_FATAL_FAILURE(OpenCase(channel_));
+  ASSERT_NO_FATAL_FAILURE(StartHostWithACase());
   ASSERT_OK_AND_ASSIGN(const auto before, WaitForStatus(*admin_, CaughtUp));
   std::vector<std::string> services;
   for (const auto& p : before.projections()) {
@@ -309,9 +314,7 @@ Result<v1::BackupResponse> Backup(v1::AdminService::Stub& admin, const std::stri
 // log to the same checksums, and the copied key store opens the child's personal data.
 TEST_F(AdminHostTest, AServerStartedOnABackupHasEveryCaseAndItsPersonalData) {
   if (host::AvailableTargets().size() < 4) GTEST_SKIP() << "this build lacks a service";
-  ASSERT_NO_FATAL_FAILURE(StartHost());
-  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(channel_));
-  ASSERT_NO_FATAL_FAILURE(OpenCase(channel_));
+  ASSERT_NO_FATAL_FAILURE(StartHostWithACase());
   ASSERT_OK_AND_ASSIGN(const auto before, WaitForStatus(*admin_, CaughtUp));
 
   const std::filesystem::path backup = dir_.path() / "backups" / "first";
@@ -346,9 +349,7 @@ TEST_F(AdminHostTest, AServerStartedOnABackupHasEveryCaseAndItsPersonalData) {
 // child's data as erased, not as readable and not as an error.
 TEST_F(AdminHostTest, AChildErasedWhileABackupRunsReadsAsErasedFromTheCopy) {
   if (host::AvailableTargets().size() < 4) GTEST_SKIP() << "this build lacks a service";
-  ASSERT_NO_FATAL_FAILURE(StartHost());
-  ASSERT_NO_FATAL_FAILURE(WriteOrganisation(channel_));
-  ASSERT_NO_FATAL_FAILURE(OpenCase(channel_));
+  ASSERT_NO_FATAL_FAILURE(StartHostWithACase());
   ASSERT_OK(WaitForStatus(*admin_, CaughtUp).status());
   const std::filesystem::path before = dir_.path() / "backups" / "before";
   ASSERT_OK(Backup(*admin_, before.string()).status());

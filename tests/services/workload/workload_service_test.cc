@@ -112,6 +112,23 @@ class WorkloadServiceTest : public ::testing::Test {
     return out.team_load();
   }
 
+  // A monthly load series of a team (`team`) or a caseworker from `start` to `end`.
+  Result<v1::GetLoadSeriesResponse> MonthlySeries(bool team, const std::string& id, CivilDate start,
+                                                  CivilDate end) {
+    v1::GetLoadSeriesRequest r;
+    r.set_tenant(kTenant);
+    if (team) {
+      r.set_team_id(id);
+    } else {
+      r.set_caseworker_id(id);
+    }
+    *r.mutable_period()->mutable_start_date() = service::ToProtoDate(start);
+    *r.mutable_period()->mutable_end_date() = service::ToProtoDate(end);
+    r.set_interval(v1::SERIES_INTERVAL_MONTHLY);
+    v1::GetLoadSeriesResponse out;
+    TRAPPE_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetLoadSeries(ServiceHarness::Context().get(), r, &out)));
+    return out;
+  }
   Result<v1::SuggestAssigneeResponse> Suggest(const std::string& team, cases::v1::CaseGrade grade, CivilDate as_of,
                                               std::vector<std::string> exclude = {}) {
     v1::SuggestAssigneeRequest r;
@@ -466,14 +483,8 @@ TEST_F(WorkloadServiceTest, LoadSeriesGivesAPointPerMonth) {
   RegisterOrganisation();
   WriteMixedHistory();
   CatchUp();
-  v1::GetLoadSeriesRequest r;
-  r.set_tenant(kTenant);
-  r.set_caseworker_id("anna");
-  *r.mutable_period()->mutable_start_date() = service::ToProtoDate(D("2024-01-15"));
-  *r.mutable_period()->mutable_end_date() = service::ToProtoDate(D("2024-07-15"));
-  r.set_interval(v1::SERIES_INTERVAL_MONTHLY);
-  v1::GetLoadSeriesResponse out;
-  ASSERT_OK(FromGrpcStatus(stub_->GetLoadSeries(ServiceHarness::Context().get(), r, &out)));
+  ASSERT_OK_AND_ASSIGN(const v1::GetLoadSeriesResponse out,
+                       MonthlySeries(false, "anna", D("2024-01-15"), D("2024-07-15")));
   // Jan 0; Feb 12 (c1 + investigation); Mar 12 + 4; Apr 12 + 6; May 12 + 6 + 10; Jun 10 + 6 + 10;
   // Jul 26.
   const int64_t expected[] = {0, 12000, 16000, 18000, 28000, 26000, 26000};
@@ -525,14 +536,8 @@ TEST_F(WorkloadServiceTest, AClosedAndReopenedCaseCountsOnTheDatesItWasOpen) {
     EXPECT_EQ(anna.load_millipoints(), e.anna) << e.date;
   }
 
-  v1::GetLoadSeriesRequest r;
-  r.set_tenant(kTenant);
-  r.set_team_id("vest");
-  *r.mutable_period()->mutable_start_date() = service::ToProtoDate(D("2024-02-01"));
-  *r.mutable_period()->mutable_end_date() = service::ToProtoDate(D("2024-07-01"));
-  r.set_interval(v1::SERIES_INTERVAL_MONTHLY);
-  v1::GetLoadSeriesResponse series;
-  ASSERT_OK(FromGrpcStatus(stub_->GetLoadSeries(ServiceHarness::Context().get(), r, &series)));
+  ASSERT_OK_AND_ASSIGN(const v1::GetLoadSeriesResponse series,
+                       MonthlySeries(true, "vest", D("2024-02-01"), D("2024-07-01")));
   // Feb 6 + 4; Mar 6 (c2 closed, c1 still COMPLEX); Apr and May 0; Jun and Jul 10.
   const int64_t expected[] = {10000, 6000, 0, 0, 10000, 10000};
   ASSERT_EQ(series.points_size(), 6);
