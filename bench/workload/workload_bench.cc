@@ -11,6 +11,11 @@
 //                             the other CPU before every call (1): what it costs a query
 //                             when the data it touches was last touched on another CPU, as
 //                             when gRPC runs calls on whichever thread and CPU is free
+//   BM_SuggestAssigneeAnyTeamHandler/closed:0|2400
+//   BM_CaseworkerLoadHandler/closed:0|2400
+//                             whom to give a new case anywhere in the municipality, and one
+//                             caseworker's load with each case, handled on the benchmark's
+//                             thread, for the 600 cases alone or with the closed history
 //   BM_CaseworkerSeries10Y    a caseworker's monthly load over 10 years, 120 points
 //                             (target: < 50 ms), handled on the benchmark's thread
 //   BM_TeamSeries10Y          the team's (30 caseworkers, 600 cases) monthly load over 10
@@ -216,6 +221,62 @@ void BM_TeamLoad30x600With2400ClosedHandler(benchmark::State& state) {
   TeamLoadHandler(state, SharedWithHistory());
 }
 BENCHMARK(BM_TeamLoad30x600With2400ClosedHandler)->Unit(benchmark::kMillisecond);
+
+// Whom to give a new case anywhere in the municipality (no team named), and one
+// caseworker's load with each case: the queries that read by caseworker. Handled on this
+// thread; arg `closed`: 0 for the 600 cases, 2400 with the closed history as well.
+Fixture& WithClosed(benchmark::State& state) {
+  return state.range(0) == 0 ? Shared() : SharedWithHistory();
+}
+
+template <typename Call>
+void TimeHandlerCalls(benchmark::State& state, Call call) {
+  std::vector<double> micros;
+  for (auto _ : state) {
+    grpc::ServerContext context;
+    const double start = ThreadCpuMicros();
+    Check(call(&context));
+    micros.push_back(ThreadCpuMicros() - start);
+  }
+  ReportPercentiles(state, micros);
+}
+
+void BM_SuggestAssigneeAnyTeamHandler(benchmark::State& state) {
+  Fixture& f = WithClosed(state);
+  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
+  v1::SuggestAssigneeRequest r;
+  r.set_tenant(kTenant);
+  r.set_grade(cases::v1::CASE_GRADE_SIMPLE);
+  r.set_role(cases::v1::CASEWORKER_ROLE_PRIMARY);
+  *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
+  TimeHandlerCalls(state, [&](grpc::ServerContext* context) {
+    v1::SuggestAssigneeResponse out;
+    return service->SuggestAssignee(context, &r, &out);
+  });
+}
+BENCHMARK(BM_SuggestAssigneeAnyTeamHandler)
+    ->ArgName("closed")
+    ->Arg(0)
+    ->Arg(2400)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_CaseworkerLoadHandler(benchmark::State& state) {
+  Fixture& f = WithClosed(state);
+  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
+  v1::GetCaseworkerLoadRequest r;
+  r.set_tenant(kTenant);
+  r.set_caseworker_id("cw-1");
+  *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
+  TimeHandlerCalls(state, [&](grpc::ServerContext* context) {
+    v1::GetCaseworkerLoadResponse out;
+    return service->GetCaseworkerLoad(context, &r, &out);
+  });
+}
+BENCHMARK(BM_CaseworkerLoadHandler)
+    ->ArgName("closed")
+    ->Arg(0)
+    ->Arg(2400)
+    ->Unit(benchmark::kMillisecond);
 
 // Keeps the calling thread on one CPU, or moves it between two CPUs before every call, and
 // restores the thread's CPUs afterwards. Thread CPU time: waiting to run does not count.

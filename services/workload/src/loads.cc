@@ -20,8 +20,6 @@ class CaseCollector {
   CaseCollector(const projection::ReadView& view, LoadInputs& inputs)
       : view_(view), inputs_(inputs), seen_(1024) {}
 
-  // Every case of the municipality.
-  Status AddAll(std::string_view tenant) { return ScanAllCases(view_, tenant, Unseen(), Keep()); }
   // The cases opened in a team (with `open_on`: those that can be open on that date).
   Status AddTeam(std::string_view tenant, std::string_view team_id,
                  std::optional<CivilDate> open_on) {
@@ -119,7 +117,7 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
   CaseCollector cases(view, inputs);
   switch (scope) {
     case Scope::kCaseworker:
-      TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, std::nullopt, cases, inputs));
+      TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, open_on, cases, inputs));
       break;
     case Scope::kTeam: {
       TRAPPE_RETURN_IF_ERROR(cases.AddTeam(tenant, id, open_on));
@@ -130,12 +128,18 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
       break;
     }
     case Scope::kMunicipality: {
+      // Through the dated indexes, not every case record: with `open_on` this reads the
+      // cases that can be open on the date, never the municipality's closed history. The
+      // teams' indexes hold the records, so most cases are read in a scan; the caseworkers'
+      // add the few opened in no team the municipality created, case by case.
+      TRAPPE_ASSIGN_OR_RETURN(auto teams, ReadIds(view, kOrg, TeamsPrefix(tenant)));
+      for (const std::string& team : teams) {
+        TRAPPE_RETURN_IF_ERROR(cases.AddTeam(tenant, team, open_on));
+      }
       TRAPPE_ASSIGN_OR_RETURN(auto all, ReadIds(view, kOrg, CaseworkersPrefix(tenant)));
       for (const std::string& cw : all) {
-        TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, cw));
-        if (record) inputs.caseworkers.push_back(std::move(*record));
+        TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, cw, open_on, cases, inputs));
       }
-      TRAPPE_RETURN_IF_ERROR(cases.AddAll(tenant));
       break;
     }
   }

@@ -25,12 +25,15 @@ struct LoadInputs {
   std::vector<CivilDate> first_opened;  // each case's first opening (or a far future date)
 };
 
+// kCaseworker: one caseworker and the cases they held. kTeam: the team's members and the
+// cases opened in the team or held by a member. kMunicipality: every registered caseworker
+// and the cases opened in any team or held by a registered caseworker.
 enum class Scope { kCaseworker, kTeam, kMunicipality };
 
 // NOT_FOUND for an unregistered municipality or an unknown team. A caseworker the org
 // events do not know yet (but cases name) is not an error: their cases still count.
-// `open_on` (a team's query for one date): only the cases that can be open on that date,
-// so the team's closed history is not read; without it every case (a series).
+// `open_on` (a query for one date): only the cases that can be open on that date, so the
+// closed history is not read; without it every case (a series).
 [[nodiscard]] Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view,
                                                 std::string_view tenant, Scope scope,
                                                 const std::string& id,

@@ -336,12 +336,16 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
     return Reply([&]() -> Status {
       TRAPPE_RETURN_IF_ERROR(ValidateOrgId(r->caseworker_id(), "caseworker_id"));
       TRAPPE_ASSIGN_OR_RETURN(auto query, BeginQuery(context, *r, r->as_of()));
-      TRAPPE_ASSIGN_OR_RETURN(
-          LoadInputs inputs,
-          ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker, r->caseworker_id()));
+      TRAPPE_ASSIGN_OR_RETURN(LoadInputs inputs,
+                              ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker,
+                                             r->caseworker_id(), query.date));
       if (inputs.caseworkers.empty() && inputs.case_facts.empty()) {
-        return NotFound("caseworker " + r->caseworker_id() +
-                        " is not registered and holds no case");
+        TRAPPE_ASSIGN_OR_RETURN(const bool held,
+                                HoldsAnyCase(*query.view, r->tenant(), r->caseworker_id()));
+        if (!held) {
+          return NotFound("caseworker " + r->caseworker_id() +
+                          " is not registered and holds no case");
+        }
       }
       TRAPPE_ASSIGN_OR_RETURN(const rules::Workload workload, ComputeWorkload(inputs, query.date));
       *out->mutable_load() = CaseworkerLoadOf(workload, inputs, r->caseworker_id(), true);
@@ -482,9 +486,9 @@ class WorkloadServiceImpl final : public v1::WorkloadService::Service {
       TRAPPE_ASSIGN_OR_RETURN(const rules::CaseGrade grade, GradeOfRequest(r->grade(), "grade"));
       TRAPPE_ASSIGN_OR_RETURN(const rules::CaseRole role, RoleFromProto(r->role(), "role"));
       TRAPPE_ASSIGN_OR_RETURN(auto query, BeginQuery(context, *r, r->as_of()));
-      TRAPPE_ASSIGN_OR_RETURN(
-          LoadInputs inputs,
-          ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker, r->caseworker_id()));
+      TRAPPE_ASSIGN_OR_RETURN(LoadInputs inputs,
+                              ReadLoadInputs(*query.view, r->tenant(), Scope::kCaseworker,
+                                             r->caseworker_id(), query.date));
       if (inputs.caseworkers.empty())
         return NotFound("caseworker " + r->caseworker_id() + " is not registered");
       TRAPPE_ASSIGN_OR_RETURN(const rules::Workload workload, ComputeWorkload(inputs, query.date));

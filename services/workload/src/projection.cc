@@ -239,6 +239,7 @@ std::string MunicipalityKey(std::string_view t) { return Join(t, {"municipality"
 std::string WeightsPrefix(std::string_view t) { return Join(t, {"weights", ""}); }
 std::string WeightsVersionKey(std::string_view t) { return Join(t, {"weights-version"}); }
 std::string TeamKey(std::string_view t, std::string_view team) { return Join(t, {"team", team}); }
+std::string TeamsPrefix(std::string_view t) { return Join(t, {"team", ""}); }
 std::string CaseworkerEventsPrefix(std::string_view t, std::string_view id) {
   return Join(t, {"cw", id, ""});
 }
@@ -256,7 +257,6 @@ std::string CaseworkerCasesPrefix(std::string_view t, std::string_view id) {
 std::string TeamCasesPrefix(std::string_view t, std::string_view team) {
   return Join(t, {"team-case", team, ""});
 }
-std::string CasesPrefix(std::string_view t) { return Join(t, {"case", ""}); }
 
 Result<v1::MunicipalityRegistered> ReadMunicipality(const projection::ReadView& view,
                                                     std::string_view tenant) {
@@ -350,50 +350,30 @@ Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
   return ids;
 }
 
-namespace {
-
-// Decodes each wanted record of a scan of case records: keyed <prefix><case_id>, or
-// <prefix><until>/<case_id> when `dated` (a team's index).
-Status ScanRecords(const projection::ReadView& view, const std::string& prefix,
-                   const std::string& from, bool dated,
-                   const std::function<bool(std::string_view case_id)>& wanted,
-                   const std::function<void(CaseRecord record)>& fn) {
-  Status error;
-  TRAPPE_RETURN_IF_ERROR(
-      view.Scan(kCases, prefix, from, [&](std::string_view key, std::string_view value) {
-        Result<std::string_view> case_id =
-            dated ? IndexedCaseId(key, prefix.size()) : key.substr(prefix.size());
-        if (!case_id.ok()) {
-          error = case_id.status();
-          return false;
-        }
-        if (!wanted(*case_id)) return true;
-        auto record = DecodeCaseRecord(*case_id, value);
-        if (!record.ok()) {
-          error = record.status();
-          return false;
-        }
-        fn(std::move(record).value());
-        return true;
-      }));
-  return error;
-}
-
-}  // namespace
-
-Status ScanAllCases(const projection::ReadView& view, std::string_view tenant,
-                    const std::function<bool(std::string_view case_id)>& wanted,
-                    const std::function<void(CaseRecord record)>& fn) {
-  const std::string prefix = CasesPrefix(tenant);
-  return ScanRecords(view, prefix, prefix, /*dated=*/false, wanted, fn);
-}
-
 Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
                      std::string_view team_id, std::optional<CivilDate> open_on,
                      const std::function<bool(std::string_view case_id)>& wanted,
                      const std::function<void(CaseRecord record)>& fn) {
   const std::string prefix = TeamCasesPrefix(tenant, team_id);
-  return ScanRecords(view, prefix, IndexFrom(prefix, open_on), /*dated=*/true, wanted, fn);
+  Status error;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(kCases, prefix, IndexFrom(prefix, open_on),
+                                   [&](std::string_view key, std::string_view value) {
+                                     Result<std::string_view> case_id =
+                                         IndexedCaseId(key, prefix.size());
+                                     if (!case_id.ok()) {
+                                       error = case_id.status();
+                                       return false;
+                                     }
+                                     if (!wanted(*case_id)) return true;
+                                     auto record = DecodeCaseRecord(*case_id, value);
+                                     if (!record.ok()) {
+                                       error = record.status();
+                                       return false;
+                                     }
+                                     fn(std::move(record).value());
+                                     return true;
+                                   }));
+  return error;
 }
 
 Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view tenant,
@@ -421,6 +401,17 @@ Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view te
     fn(std::move(*record));
   }
   return Status::Ok();
+}
+
+Result<bool> HoldsAnyCase(const projection::ReadView& view, std::string_view tenant,
+                          std::string_view caseworker_id) {
+  bool any = false;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(kCases, CaseworkerCasesPrefix(tenant, caseworker_id),
+                                   [&](std::string_view, std::string_view) {
+                                     any = true;
+                                     return false;
+                                   }));
+  return any;
 }
 
 Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view,

@@ -67,6 +67,7 @@ std::string MunicipalityKey(std::string_view tenant);
 std::string WeightsPrefix(std::string_view tenant);
 std::string WeightsVersionKey(std::string_view tenant);
 std::string TeamKey(std::string_view tenant, std::string_view team_id);
+std::string TeamsPrefix(std::string_view tenant);
 std::string CaseworkerEventsPrefix(std::string_view tenant, std::string_view caseworker_id);
 std::string CaseworkerVersionKey(std::string_view tenant, std::string_view caseworker_id);
 std::string CaseworkersPrefix(std::string_view tenant);
@@ -74,7 +75,6 @@ std::string TeamMembersPrefix(std::string_view tenant, std::string_view team_id)
 std::string CaseKey(std::string_view tenant, std::string_view case_id);
 std::string CaseworkerCasesPrefix(std::string_view tenant, std::string_view caseworker_id);
 std::string TeamCasesPrefix(std::string_view tenant, std::string_view team_id);
-std::string CasesPrefix(std::string_view tenant);
 
 // --- reads on a view of the projection
 
@@ -104,14 +104,9 @@ const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables,
 [[nodiscard]] Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
                                                        projection::FamilyId family,
                                                        const std::string& prefix);
-// Calls `fn` with each case record of the municipality, decoding only those for which
-// `wanted(case_id)` is true.
-[[nodiscard]] Status ScanAllCases(const projection::ReadView& view, std::string_view tenant,
-                                  const std::function<bool(std::string_view case_id)>& wanted,
-                                  const std::function<void(CaseRecord record)>& fn);
-// The same for the cases opened in a team (its index's copies of the records). With
-// `open_on`, only the cases that can be open on that date: the team's cases closed on or
-// before it are not read at all.
+// Calls `fn` with each case record opened in a team (its index's copies of the records),
+// decoding only those for which `wanted(case_id)` is true. With `open_on`, only the cases
+// that can be open on that date: the team's cases closed on or before it are not read.
 [[nodiscard]] Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
                                    std::string_view team_id, std::optional<CivilDate> open_on,
                                    const std::function<bool(std::string_view case_id)>& wanted,
@@ -123,6 +118,9 @@ const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables,
     const projection::ReadView& view, std::string_view tenant, std::string_view caseworker_id,
     std::optional<CivilDate> open_on, const std::function<bool(std::string_view case_id)>& wanted,
     const std::function<void(CaseRecord record)>& fn);
+// Whether any case ever named the caseworker (whatever its dates).
+[[nodiscard]] Result<bool> HoldsAnyCase(const projection::ReadView& view, std::string_view tenant,
+                                        std::string_view caseworker_id);
 [[nodiscard]] Result<std::optional<CaseRecord>> ReadCase(const projection::ReadView& view,
                                                          std::string_view tenant,
                                                          std::string_view case_id);

@@ -549,6 +549,64 @@ TEST_F(WorkloadServiceTest, AClosedAndReopenedCaseCountsOnTheDatesItWasOpen) {
   }
 }
 
+TEST_F(WorkloadServiceTest, ASuggestionAnywhereCountsEveryCaseOpenOnTheDate) {
+  RegisterOrganisation();
+  ASSERT_OK(CreateTeam("nord"));
+  ASSERT_OK(RegisterCaseworker("dina", "nord", 1000, D("2024-01-01")));
+  // n1 (dina): opened in nord 2024-02-01 VERY_COMPLEX (10), closed 2024-03-01, reopened
+  //    2024-05-01.
+  // g1 (dina): opened 2024-02-01 SIMPLE (4) in team "syd", which was never created.
+  // v1 (cecilie): opened in vest 2024-02-01 COMPLEX (6).
+  ASSERT_OK(cases_->Opened("n1", "nord", D("2024-02-01")));
+  ASSERT_OK(cases_->Assigned("n1", "dina", true, D("2024-02-01")));
+  ASSERT_OK(cases_->Graded("n1", cases::v1::CASE_GRADE_VERY_COMPLEX, D("2024-02-01")));
+  ASSERT_OK(cases_->Closed("n1", D("2024-03-01")));
+  ASSERT_OK(cases_->Reopened("n1", D("2024-05-01")));
+  ASSERT_OK(cases_->Opened("g1", "syd", D("2024-02-01")));
+  ASSERT_OK(cases_->Assigned("g1", "dina", true, D("2024-02-01")));
+  ASSERT_OK(cases_->Graded("g1", cases::v1::CASE_GRADE_SIMPLE, D("2024-02-01")));
+  ASSERT_OK(cases_->Opened("v1", "vest", D("2024-02-01")));
+  ASSERT_OK(cases_->Assigned("v1", "cecilie", true, D("2024-02-01")));
+  ASSERT_OK(cases_->Graded("v1", cases::v1::CASE_GRADE_COMPLEX, D("2024-02-01")));
+  CatchUp();
+
+  // Dina's load as the municipality-wide suggestion reads it (everyone else excluded).
+  for (const auto& [date, dina] :
+       std::vector<std::pair<const char*, int64_t>>{{"2024-02-15", 14000},
+                                                    {"2024-02-29", 14000},
+                                                    {"2024-03-01", 4000},
+                                                    {"2024-04-30", 4000},
+                                                    {"2024-05-01", 14000}}) {
+    ASSERT_OK_AND_ASSIGN(const auto s, Suggest("", cases::v1::CASE_GRADE_SIMPLE, D(date),
+                                               {"anna", "bo", "cecilie"}));
+    EXPECT_EQ(s.caseworker_id(), "dina") << date;
+    EXPECT_EQ(s.load().load_millipoints(), dina) << date;
+  }
+  // 2024-03-15 without anna: bo 96, cecilie 120 - 6 = 114, dina 120 - 4 = 116.
+  ASSERT_OK_AND_ASSIGN(auto s,
+                       Suggest("", cases::v1::CASE_GRADE_SIMPLE, D("2024-03-15"), {"anna"}));
+  EXPECT_EQ(s.caseworker_id(), "dina");
+  // 2024-05-15: dina 120 - 14 = 106 against cecilie's 114.
+  ASSERT_OK_AND_ASSIGN(s, Suggest("", cases::v1::CASE_GRADE_SIMPLE, D("2024-05-15"), {"anna"}));
+  EXPECT_EQ(s.caseworker_id(), "cecilie");
+  EXPECT_EQ(s.load().load_millipoints(), 6000);
+}
+
+TEST_F(WorkloadServiceTest, ACaseworkerKnownOnlyFromClosedCasesHasAZeroLoad) {
+  RegisterOrganisation();
+  // erik is named by a case but never registered; the case closed on 2024-03-01.
+  ASSERT_OK(cases_->Opened("e1", "vest", D("2024-02-01")));
+  ASSERT_OK(cases_->Assigned("e1", "erik", true, D("2024-02-01")));
+  ASSERT_OK(cases_->Closed("e1", D("2024-03-01")));
+  CatchUp();
+  ASSERT_OK_AND_ASSIGN(v1::CaseworkerLoad erik, Load("erik", D("2024-02-15")));
+  EXPECT_EQ(erik.load_millipoints(), 6000);  // unassessed counts as COMPLEX
+  ASSERT_OK_AND_ASSIGN(erik, Load("erik", D("2024-06-01")));
+  EXPECT_EQ(erik.load_millipoints(), 0);
+  EXPECT_EQ(erik.cases_size(), 0);
+  EXPECT_STATUS(Load("frida", D("2024-06-01")), StatusCode::kNotFound, "frida");
+}
+
 TEST_F(WorkloadServiceTest, CheckCapacityWarnsAboveTheTarget) {
   RegisterOrganisation();
   WriteMixedHistory();
