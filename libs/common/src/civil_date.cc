@@ -7,7 +7,7 @@ namespace trappe {
 namespace {
 
 // Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+constexpr int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2 ? 1 : 0;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
   const auto yoe = static_cast<unsigned>(y - era * 400);
@@ -22,12 +22,14 @@ struct Ymd {
   unsigned day;
 };
 
+// For days from 0001-01-01 on (z + 719468 is then positive, so the era needs no sign
+// correction and the divisions are unsigned: a query decodes thousands of dates).
 Ymd CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const auto shifted = static_cast<uint64_t>(z + 719468);
+  const uint64_t era = shifted / 146097;
+  const auto doe = static_cast<unsigned>(shifted - era * 146097);
   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const int64_t y = static_cast<int64_t>(yoe) + static_cast<int64_t>(era) * 400;
   const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   const unsigned mp = (5 * doy + 2) / 153;
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
@@ -83,8 +85,8 @@ Result<CivilDate> CivilDate::FromYmd(int year, int month, int day) {
 }
 
 CivilDate CivilDate::FromDaysSinceEpoch(int64_t days) {
-  static const int64_t kFirst = DaysFromCivil(kMinYear, 1, 1);
-  static const int64_t kLast = DaysFromCivil(kMaxYear, 12, 31);
+  constexpr int64_t kFirst = DaysFromCivil(kMinYear, 1, 1);
+  constexpr int64_t kLast = DaysFromCivil(kMaxYear, 12, 31);
   const Ymd ymd = CivilFromDays(std::clamp(days, kFirst, kLast));
   return {static_cast<int>(ymd.year), static_cast<int>(ymd.month), static_cast<int>(ymd.day)};
 }
@@ -126,9 +128,15 @@ CivilDate CivilDate::AddMonths(int64_t months) const {
 }
 
 std::string CivilDate::ToString() const {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year(), month(), day());
-  return buf;
+  // The year is 1-9999, so the form is fixed (a team query prints hundreds of dates).
+  std::string out = "0000-00-00";
+  const auto put = [&out](size_t end, int value) {
+    for (size_t i = end; value > 0; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
+  };
+  put(3, year());
+  put(6, month());
+  put(9, day());
+  return out;
 }
 
 int64_t DaysBetween(CivilDate from, CivilDate to) {

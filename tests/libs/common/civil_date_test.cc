@@ -94,6 +94,22 @@ TEST(CivilDateTest, DaysBetweenAndEpochAreConsistent) {
   EXPECT_EQ(CivilDate::FromDaysSinceEpoch(19723).ToString(), "2024-01-01");
 }
 
+TEST(CivilDateTest, EveryRepresentableDayRoundTrips) {
+  // 0001-01-01 .. 9999-12-31: each day's number, its text, and the next day's.
+  CivilDate previous;
+  for (int64_t day = -719162; day <= 2932896; ++day) {
+    const CivilDate d = CivilDate::FromDaysSinceEpoch(day);
+    ASSERT_EQ(d.days_since_epoch(), day);
+    const std::string text = d.ToString();
+    ASSERT_OK_AND_ASSIGN(const CivilDate parsed, CivilDate::Parse(text));
+    ASSERT_EQ(parsed, d) << text;
+    if (day > -719162) {
+      ASSERT_LT(previous, d) << text;
+    }
+    previous = d;
+  }
+}
+
 TEST(CivilDateTest, ArithmeticStopsAtTheRepresentableRange) {
   // 0001-01-01 is 719,162 days before 1970-01-01; 9999-12-31 is 2,932,896 days after.
   EXPECT_EQ(CivilDate::FromDaysSinceEpoch(-719162).ToString(), "0001-01-01");
