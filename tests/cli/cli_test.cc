@@ -19,6 +19,7 @@
 #include "trappe/host/host.h"
 #include "trappe/testing/status_matchers.h"
 #include "trappe/testing/temp_dir.h"
+#include "trappe/workload/v1/service.pb.h"
 
 extern char** environ;
 
@@ -353,6 +354,71 @@ TEST_F(CliTest, BackupNamesWhatItWroteAndRefusesAnExistingDirectory) {
   EXPECT_THAT(relative.err, HasSubstr("trappe: INVALID_ARGUMENT: directory"));
   const Outcome missing = Trappe({"backup"});
   EXPECT_EQ(missing.exit_code, 2) << "a usage error";
+}
+
+TEST_F(CliTest, SuggestAndCapacityWeighTheNewCase) {
+  const auto run = [this](std::vector<std::string> args) { return Trappe(std::move(args)); };
+  ASSERT_NO_FATAL_FAILURE(SetUpOrganisation(this, run));
+  const Outcome bo = Trappe({"caseworker", "add", "--tenant", "0657", "--name", "Bo Berg", "--team",
+                             "vest", "--id", "bo", "--start", "2026-01-01"});
+  ASSERT_EQ(bo.exit_code, 0) << bo.err;
+  // Anna (0.8 FTE: target 96) holds one COMPLEX case (6 points); Bo (full time: 120) none.
+  const Outcome open = Trappe({"--json", "case", "open", "--tenant", "0657", "--cpr", "0101201234",
+                               "--given-name", "Sofie", "--family-name", "Jensen", "--team", "vest",
+                               "--caseworker", "anna", "--grade", "complex", "--on", "2026-02-16"});
+  ASSERT_EQ(open.exit_code, 0) << open.err;
+  cases::v1::OpenCaseResponse opened;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(open.out, &opened).ok()) << open.out;
+  ASSERT_GE(opened.positions_size(), 1);
+  const auto& written = opened.positions(opened.positions_size() - 1);
+  const std::string position = written.topic() + ":" + std::to_string(written.partition()) + ":" +
+                               std::to_string(written.offset());
+  const std::vector<std::string> query = {"--tenant",   "0657",           "--as-of",
+                                          "2026-03-02", "--min-position", position};
+  const auto with_query = [&](std::vector<std::string> args) {
+    args.insert(args.end(), query.begin(), query.end());
+    return Trappe(std::move(args));
+  };
+
+  // A SIMPLE case (4): Bo 120 - 4 = 116 left against Anna's 96 - 6 - 4 = 86.
+  Outcome suggest = with_query({"--json", "suggest", "--team", "vest", "--grade", "simple"});
+  ASSERT_EQ(suggest.exit_code, 0) << suggest.err;
+  workload::v1::SuggestAssigneeResponse suggested;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(suggest.out, &suggested).ok())
+      << suggest.out;
+  EXPECT_EQ(suggested.caseworker_id(), "bo");
+  EXPECT_EQ(suggested.case_millipoints(), 4000);
+  suggest = with_query({"suggest", "--grade", "simple", "--exclude", "bo"});
+  ASSERT_EQ(suggest.exit_code, 0) << suggest.err;
+  EXPECT_THAT(suggest.out, HasSubstr("anna (Anna Holm, team vest)"));
+  EXPECT_THAT(suggest.out, HasSubstr("6 of 96"));
+  EXPECT_THAT(suggest.out, HasSubstr("most headroom"));
+
+  // Anna with a VERY_COMPLEX case (10): 16 of 96 as primary, 6 + 5 = 11 as co-worker.
+  Outcome capacity = with_query({"capacity", "--caseworker", "anna", "--grade", "very-complex"});
+  ASSERT_EQ(capacity.exit_code, 0) << capacity.err;
+  EXPECT_THAT(capacity.out, HasSubstr("16 of 96"));
+  EXPECT_THAT(capacity.out, HasSubstr("within target"));
+  EXPECT_THAT(capacity.out, Not(HasSubstr("no\n")));
+  capacity = with_query({"--json", "capacity", "--caseworker", "anna", "--grade", "very-complex",
+                         "--role", "co-worker"});
+  ASSERT_EQ(capacity.exit_code, 0) << capacity.err;
+  workload::v1::CheckCapacityResponse checked;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(capacity.out, &checked).ok())
+      << capacity.out;
+  EXPECT_EQ(checked.load_after_millipoints(), 11000);
+  EXPECT_EQ(checked.case_count_after(), 1);
+  EXPECT_TRUE(checked.within_target());
+
+  const Outcome unknown_team = with_query({"suggest", "--team", "nord"});
+  EXPECT_EQ(unknown_team.exit_code, 1);
+  EXPECT_THAT(unknown_team.err, HasSubstr("nord"));
+  const Outcome bad_grade = with_query({"suggest", "--grade", "huge"});
+  EXPECT_EQ(bad_grade.exit_code, 2);
+  EXPECT_THAT(bad_grade.err, HasSubstr("simple, complex, very-complex"));
+  const Outcome no_caseworker = with_query({"capacity"});
+  EXPECT_EQ(no_caseworker.exit_code, 2);
+  EXPECT_THAT(no_caseworker.err, HasSubstr("--caseworker"));
 }
 
 TEST_F(CliTest, AServerErrorPrintsTheServersMessageAndExitsOne) {

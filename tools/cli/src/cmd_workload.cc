@@ -1,4 +1,5 @@
-// load: a caseworker's or team's load, on a date or over time (WorkloadService).
+// load: a caseworker's or team's load, on a date or over time; suggest: whom to give a new
+// case; capacity: whether a caseworker can take one (WorkloadService).
 #include <iostream>
 
 #include "context.h"
@@ -28,6 +29,116 @@ void PrintContributions(const wl::CaseworkerLoad& load) {
                FormatPoints(c.contribution_millipoints()), why});
   }
   table.Print(std::cout);
+}
+
+// The grade and role flags of suggest and capacity ("" leaves the server's default).
+void SetGradeAndRole(const std::string& grade, const std::string& role,
+                     google::protobuf::Message& request) {
+  const auto* fields = request.GetDescriptor();
+  const auto* reflection = request.GetReflection();
+  if (!grade.empty()) {
+    reflection->SetEnumValue(&request, fields->FindFieldByName("grade"),
+                             ParseEnum(cs::CaseGrade_descriptor(), "--grade", grade));
+  }
+  if (!role.empty()) {
+    reflection->SetEnumValue(&request, fields->FindFieldByName("role"),
+                             ParseEnum(cs::CaseworkerRole_descriptor(), "--role", role));
+  }
+}
+
+// suggest [--team T] [--grade G] [--role R] [--exclude CW]... [--as-of D]
+void AddSuggestCommand(CLI::App& app, Cli& cli) {
+  struct Opts {
+    std::string team, grade, role, as_of;
+    std::vector<std::string> exclude;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* suggest = app.add_subcommand(
+      "suggest",
+      "Whom to give a new case: the employed caseworker (of --team, or anywhere in the\n"
+      "municipality) with the most headroom after the case's points, and why");
+  suggest->add_option("--team", o->team, "Choose within this team; default the municipality");
+  suggest->add_option("--grade", o->grade,
+                      "The case's expected grade: " + EnumChoices(cs::CaseGrade_descriptor()) +
+                          "; default the weight table's grade for unassessed cases");
+  suggest->add_option(
+      "--role", o->role,
+      "The role to fill: " + EnumChoices(cs::CaseworkerRole_descriptor()) + "; default primary");
+  suggest->add_option("--exclude", o->exclude, "A caseworker not to suggest (repeatable)");
+  suggest->add_option("--as-of", o->as_of, "The date (YYYY-MM-DD); default today");
+  AddQueryFlags(*suggest, cli);
+  suggest->callback([&cli, o] {
+    wl::SuggestAssigneeRequest request;
+    cli.FillQuery(request);
+    request.set_team_id(o->team);
+    SetGradeAndRole(o->grade, o->role, request);
+    for (const std::string& id : o->exclude) request.add_exclude_caseworker_ids(id);
+    SetDate("--as-of", o->as_of, request.mutable_as_of());
+    auto stub = wl::WorkloadService::NewStub(cli.channel());
+    Run<wl::SuggestAssigneeResponse>(
+        cli,
+        [&](grpc::ClientContext* context, wl::SuggestAssigneeResponse* response) {
+          return stub->SuggestAssignee(context, request, response);
+        },
+        [](const wl::SuggestAssigneeResponse& response) {
+          const auto& l = response.load();
+          Fields f;
+          f.Add("suggested",
+                response.caseworker_id() + " (" + l.display_name() + ", team " + l.team_id() + ")");
+          f.Add("the case adds (points)", FormatPoints(response.case_millipoints()));
+          f.Add("load now (points)",
+                FormatPoints(l.load_millipoints()) + " of " + FormatPoints(l.target_millipoints()));
+          f.Add("cases (primary)", std::to_string(l.case_count()));
+          f.Add("why", response.reason());
+          f.Print(std::cout);
+        });
+  });
+}
+
+// capacity --caseworker CW [--grade G] [--role R] [--as-of D]
+void AddCapacityCommand(CLI::App& app, Cli& cli) {
+  struct Opts {
+    std::string caseworker, grade, role, as_of;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* capacity = app.add_subcommand(
+      "capacity",
+      "Whether a caseworker can take a new case: their load and primary cases after it,\n"
+      "against their target and the case-count guidance");
+  capacity->add_option("--caseworker", o->caseworker, "The caseworker")->required();
+  capacity->add_option("--grade", o->grade,
+                       "The case's expected grade: " + EnumChoices(cs::CaseGrade_descriptor()) +
+                           "; default the weight table's grade for unassessed cases");
+  capacity->add_option("--role", o->role,
+                       "The role they would take: " + EnumChoices(cs::CaseworkerRole_descriptor()) +
+                           "; default primary");
+  capacity->add_option("--as-of", o->as_of, "The date (YYYY-MM-DD); default today");
+  AddQueryFlags(*capacity, cli);
+  capacity->callback([&cli, o] {
+    wl::CheckCapacityRequest request;
+    cli.FillQuery(request);
+    request.set_caseworker_id(o->caseworker);
+    SetGradeAndRole(o->grade, o->role, request);
+    SetDate("--as-of", o->as_of, request.mutable_as_of());
+    auto stub = wl::WorkloadService::NewStub(cli.channel());
+    Run<wl::CheckCapacityResponse>(
+        cli,
+        [&](grpc::ClientContext* context, wl::CheckCapacityResponse* response) {
+          return stub->CheckCapacity(context, request, response);
+        },
+        [&o](const wl::CheckCapacityResponse& response) {
+          Fields f;
+          f.Add("caseworker", o->caseworker);
+          f.Add("load after (points)", FormatPoints(response.load_after_millipoints()) + " of " +
+                                           FormatPoints(response.target_millipoints()));
+          f.Add("headroom after (points)", FormatPoints(response.headroom_after_millipoints()));
+          f.Add("cases after (primary)", std::to_string(response.case_count_after()));
+          f.Add("within target", response.within_target() ? "yes" : "no");
+          f.Add("within the case guidance", response.within_case_count_guidance() ? "yes" : "no");
+          for (const std::string& warning : response.warnings()) f.Add("warning", warning);
+          f.Print(std::cout);
+        });
+  });
 }
 
 }  // namespace
@@ -150,6 +261,8 @@ void AddWorkloadCommands(CLI::App& app, Cli& cli) {
           }
         });
   });
+  AddSuggestCommand(app, cli);
+  AddCapacityCommand(app, cli);
 }
 
 }  // namespace trappe::cli

@@ -63,6 +63,9 @@ std::string DemoWelcome(const std::string& address, CivilDate today, const DemoS
       {"trappe deadlines --overdue", "what is overdue in the municipality today"},
       {"trappe load --team " + (summary != nullptr ? summary->team_id : std::string("vest")),
        "who carries how much"},
+      {"trappe suggest --team " + (summary != nullptr ? summary->team_id : std::string("vest")) +
+           " --grade complex",
+       "who should take the next complex case"},
   };
   if (summary != nullptr && !summary->caseworker_id.empty()) {
     lines.push_back(
