@@ -32,17 +32,14 @@ void PrintContributions(const wl::CaseworkerLoad& load) {
 }
 
 // The grade and role flags of suggest and capacity ("" leaves the server's default).
-void SetGradeAndRole(const std::string& grade, const std::string& role,
-                     google::protobuf::Message& request) {
-  const auto* fields = request.GetDescriptor();
-  const auto* reflection = request.GetReflection();
+template <typename Request>
+void SetGradeAndRole(const std::string& grade, const std::string& role, Request& request) {
   if (!grade.empty()) {
-    reflection->SetEnumValue(&request, fields->FindFieldByName("grade"),
-                             ParseEnum(cs::CaseGrade_descriptor(), "--grade", grade));
+    request.set_grade(ParseEnumAs<cs::CaseGrade>(cs::CaseGrade_descriptor(), "--grade", grade));
   }
   if (!role.empty()) {
-    reflection->SetEnumValue(&request, fields->FindFieldByName("role"),
-                             ParseEnum(cs::CaseworkerRole_descriptor(), "--role", role));
+    request.set_role(
+        ParseEnumAs<cs::CaseworkerRole>(cs::CaseworkerRole_descriptor(), "--role", role));
   }
 }
 
