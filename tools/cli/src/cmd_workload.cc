@@ -31,23 +31,40 @@ void PrintContributions(const wl::CaseworkerLoad& load) {
   table.Print(std::cout);
 }
 
-// The grade and role flags of suggest and capacity ("" leaves the server's default).
-template <typename Request>
-void SetGradeAndRole(const std::string& grade, const std::string& role, Request& request) {
-  if (!grade.empty()) {
-    request.set_grade(ParseEnumAs<cs::CaseGrade>(cs::CaseGrade_descriptor(), "--grade", grade));
+// The new case that suggest and capacity weigh: --grade, --role and --as-of ("" leaves the
+// server's default: the table's grade for unassessed cases, primary, today).
+struct NewCaseFlags {
+  std::string grade, role, as_of;
+
+  void AddTo(CLI::App& command) {
+    command.add_option("--grade", grade,
+                       "The case's expected grade: " + EnumChoices(cs::CaseGrade_descriptor()) +
+                           "; default the weight table's grade for unassessed cases");
+    command.add_option(
+        "--role", role,
+        "The role to fill: " + EnumChoices(cs::CaseworkerRole_descriptor()) + "; default primary");
+    command.add_option("--as-of", as_of, "The date (YYYY-MM-DD); default today");
   }
-  if (!role.empty()) {
-    request.set_role(
-        ParseEnumAs<cs::CaseworkerRole>(cs::CaseworkerRole_descriptor(), "--role", role));
+
+  template <typename Request>
+  void SetOn(Request& request) const {
+    if (!grade.empty()) {
+      request.set_grade(ParseEnumAs<cs::CaseGrade>(cs::CaseGrade_descriptor(), "--grade", grade));
+    }
+    if (!role.empty()) {
+      request.set_role(
+          ParseEnumAs<cs::CaseworkerRole>(cs::CaseworkerRole_descriptor(), "--role", role));
+    }
+    SetDate("--as-of", as_of, request.mutable_as_of());
   }
-}
+};
 
 // suggest [--team T] [--grade G] [--role R] [--exclude CW]... [--as-of D]
 void AddSuggestCommand(CLI::App& app, Cli& cli) {
   struct Opts {
-    std::string team, grade, role, as_of;
+    std::string team;
     std::vector<std::string> exclude;
+    NewCaseFlags new_case;
   };
   auto o = std::make_shared<Opts>();
   auto* suggest = app.add_subcommand(
@@ -55,22 +72,15 @@ void AddSuggestCommand(CLI::App& app, Cli& cli) {
       "Whom to give a new case: the employed caseworker (of --team, or anywhere in the\n"
       "municipality) with the most headroom after the case's points, and why");
   suggest->add_option("--team", o->team, "Choose within this team; default the municipality");
-  suggest->add_option("--grade", o->grade,
-                      "The case's expected grade: " + EnumChoices(cs::CaseGrade_descriptor()) +
-                          "; default the weight table's grade for unassessed cases");
-  suggest->add_option(
-      "--role", o->role,
-      "The role to fill: " + EnumChoices(cs::CaseworkerRole_descriptor()) + "; default primary");
   suggest->add_option("--exclude", o->exclude, "A caseworker not to suggest (repeatable)");
-  suggest->add_option("--as-of", o->as_of, "The date (YYYY-MM-DD); default today");
+  o->new_case.AddTo(*suggest);
   AddQueryFlags(*suggest, cli);
   suggest->callback([&cli, o] {
     wl::SuggestAssigneeRequest request;
     cli.FillQuery(request);
     request.set_team_id(o->team);
-    SetGradeAndRole(o->grade, o->role, request);
     for (const std::string& id : o->exclude) request.add_exclude_caseworker_ids(id);
-    SetDate("--as-of", o->as_of, request.mutable_as_of());
+    o->new_case.SetOn(request);
     auto stub = wl::WorkloadService::NewStub(cli.channel());
     Run<wl::SuggestAssigneeResponse>(
         cli,
@@ -95,7 +105,8 @@ void AddSuggestCommand(CLI::App& app, Cli& cli) {
 // capacity --caseworker CW [--grade G] [--role R] [--as-of D]
 void AddCapacityCommand(CLI::App& app, Cli& cli) {
   struct Opts {
-    std::string caseworker, grade, role, as_of;
+    std::string caseworker;
+    NewCaseFlags new_case;
   };
   auto o = std::make_shared<Opts>();
   auto* capacity = app.add_subcommand(
@@ -103,20 +114,13 @@ void AddCapacityCommand(CLI::App& app, Cli& cli) {
       "Whether a caseworker can take a new case: their load and primary cases after it,\n"
       "against their target and the case-count guidance");
   capacity->add_option("--caseworker", o->caseworker, "The caseworker")->required();
-  capacity->add_option("--grade", o->grade,
-                       "The case's expected grade: " + EnumChoices(cs::CaseGrade_descriptor()) +
-                           "; default the weight table's grade for unassessed cases");
-  capacity->add_option("--role", o->role,
-                       "The role they would take: " + EnumChoices(cs::CaseworkerRole_descriptor()) +
-                           "; default primary");
-  capacity->add_option("--as-of", o->as_of, "The date (YYYY-MM-DD); default today");
+  o->new_case.AddTo(*capacity);
   AddQueryFlags(*capacity, cli);
   capacity->callback([&cli, o] {
     wl::CheckCapacityRequest request;
     cli.FillQuery(request);
     request.set_caseworker_id(o->caseworker);
-    SetGradeAndRole(o->grade, o->role, request);
-    SetDate("--as-of", o->as_of, request.mutable_as_of());
+    o->new_case.SetOn(request);
     auto stub = wl::WorkloadService::NewStub(cli.channel());
     Run<wl::CheckCapacityResponse>(
         cli,
