@@ -64,6 +64,11 @@ struct Fixture {
   ServiceHarness harness;
   std::unique_ptr<v1::WorkloadService::Stub> stub;
 
+  // The service itself, for calls on the benchmark's thread without the transport.
+  v1::WorkloadService::Service* service() {
+    return static_cast<v1::WorkloadService::Service*>(harness.module(0).grpc_service());
+  }
+
   explicit Fixture(int closed_history = 0) {
     Check(harness.Start({OpenWorkloadModule}));
     stub = v1::WorkloadService::NewStub(harness.channel());
@@ -198,20 +203,29 @@ double ThreadCpuMicros() {
   return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3;
 }
 
-// The same query handled on this thread, without the transport: the service's own work,
-// measured in this thread's CPU time so that other processes on the machine do not count.
-void TeamLoadHandler(benchmark::State& state, Fixture& f) {
-  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
-  const v1::GetTeamLoadRequest r = TeamLoadRequest();
+// Calls `call(context, response)` on this thread once per iteration: the service's own
+// work, measured in this thread's CPU time so that other processes on the machine do not
+// count. The response is made and dropped outside the timed part.
+template <typename Response, typename Call>
+void TimeHandlerCalls(benchmark::State& state, Call call) {
   std::vector<double> micros;
   for (auto _ : state) {
     grpc::ServerContext context;
-    v1::GetTeamLoadResponse out;
+    Response out;
     const double start = ThreadCpuMicros();
-    Check(service->GetTeamLoad(&context, &r, &out));
+    Check(call(&context, &out));
     micros.push_back(ThreadCpuMicros() - start);
   }
   ReportPercentiles(state, micros);
+}
+
+// The same query handled on this thread, without the transport.
+void TeamLoadHandler(benchmark::State& state, Fixture& f) {
+  const v1::GetTeamLoadRequest r = TeamLoadRequest();
+  TimeHandlerCalls<v1::GetTeamLoadResponse>(
+      state, [&](grpc::ServerContext* context, v1::GetTeamLoadResponse* out) {
+        return f.service()->GetTeamLoad(context, &r, out);
+      });
 }
 void BM_TeamLoad30x600Handler(benchmark::State& state) { TeamLoadHandler(state, Shared()); }
 BENCHMARK(BM_TeamLoad30x600Handler)->Unit(benchmark::kMillisecond);
@@ -229,30 +243,17 @@ Fixture& WithClosed(benchmark::State& state) {
   return state.range(0) == 0 ? Shared() : SharedWithHistory();
 }
 
-template <typename Call>
-void TimeHandlerCalls(benchmark::State& state, Call call) {
-  std::vector<double> micros;
-  for (auto _ : state) {
-    grpc::ServerContext context;
-    const double start = ThreadCpuMicros();
-    Check(call(&context));
-    micros.push_back(ThreadCpuMicros() - start);
-  }
-  ReportPercentiles(state, micros);
-}
-
 void BM_SuggestAssigneeAnyTeamHandler(benchmark::State& state) {
   Fixture& f = WithClosed(state);
-  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
   v1::SuggestAssigneeRequest r;
   r.set_tenant(kTenant);
   r.set_grade(cases::v1::CASE_GRADE_SIMPLE);
   r.set_role(cases::v1::CASEWORKER_ROLE_PRIMARY);
   *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
-  TimeHandlerCalls(state, [&](grpc::ServerContext* context) {
-    v1::SuggestAssigneeResponse out;
-    return service->SuggestAssignee(context, &r, &out);
-  });
+  TimeHandlerCalls<v1::SuggestAssigneeResponse>(
+      state, [&](grpc::ServerContext* context, v1::SuggestAssigneeResponse* out) {
+        return f.service()->SuggestAssignee(context, &r, out);
+      });
 }
 BENCHMARK(BM_SuggestAssigneeAnyTeamHandler)
     ->ArgName("closed")
@@ -262,15 +263,14 @@ BENCHMARK(BM_SuggestAssigneeAnyTeamHandler)
 
 void BM_CaseworkerLoadHandler(benchmark::State& state) {
   Fixture& f = WithClosed(state);
-  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
   v1::GetCaseworkerLoadRequest r;
   r.set_tenant(kTenant);
   r.set_caseworker_id("cw-1");
   *r.mutable_as_of() = service::ToProtoDate(D("2026-01-15"));
-  TimeHandlerCalls(state, [&](grpc::ServerContext* context) {
-    v1::GetCaseworkerLoadResponse out;
-    return service->GetCaseworkerLoad(context, &r, &out);
-  });
+  TimeHandlerCalls<v1::GetCaseworkerLoadResponse>(
+      state, [&](grpc::ServerContext* context, v1::GetCaseworkerLoadResponse* out) {
+        return f.service()->GetCaseworkerLoad(context, &r, out);
+      });
 }
 BENCHMARK(BM_CaseworkerLoadHandler)
     ->ArgName("closed")
@@ -302,7 +302,7 @@ void BM_TeamLoad30x600HandlerMoving(benchmark::State& state) {
     return sched_setaffinity(0, sizeof(one), &one) == 0;
   };
   Fixture& f = Shared();
-  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
+  auto* service = f.service();
   const v1::GetTeamLoadRequest r = TeamLoadRequest();
   const bool moving = state.range(0) == 1;
   std::vector<double> micros;
@@ -333,7 +333,7 @@ BENCHMARK(BM_TeamLoad30x600HandlerMoving)
 // Handled on this thread (no transport): the CPU column is the service's own work.
 void Series(benchmark::State& state, bool team) {
   Fixture& f = Shared();
-  auto* service = static_cast<v1::WorkloadService::Service*>(f.harness.module(0).grpc_service());
+  auto* service = f.service();
   v1::GetLoadSeriesRequest r;
   r.set_tenant(kTenant);
   if (team) {

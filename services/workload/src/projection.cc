@@ -159,6 +159,24 @@ Result<std::string_view> IndexedCaseId(std::string_view key, size_t prefix_size)
   return key.substr(prefix_size + kUntilSize + 1);
 }
 
+// Scans a dated index (from the day after `open_on`; all of it without) and calls
+// `fn(case_id, value)` for each case `wanted` accepts, stopping at the first error.
+template <typename Fn>
+Status ScanDatedIndex(const projection::ReadView& view, const std::string& prefix,
+                      std::optional<CivilDate> open_on,
+                      const std::function<bool(std::string_view case_id)>& wanted, Fn fn) {
+  Status error;
+  TRAPPE_RETURN_IF_ERROR(view.Scan(kCases, prefix, IndexFrom(prefix, open_on),
+                                   [&](std::string_view key, std::string_view value) {
+                                     Result<std::string_view> case_id =
+                                         IndexedCaseId(key, prefix.size());
+                                     if (case_id.ok() && !wanted(*case_id)) return true;
+                                     error = case_id.ok() ? fn(*case_id, value) : case_id.status();
+                                     return error.ok();
+                                   }));
+  return error;
+}
+
 // Everyone ever assigned to the case (usable ids only).
 std::set<std::string> Holders(const CaseRecord& record) {
   std::set<std::string> ids;
@@ -354,26 +372,13 @@ Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
                      std::string_view team_id, std::optional<CivilDate> open_on,
                      const std::function<bool(std::string_view case_id)>& wanted,
                      const std::function<void(CaseRecord record)>& fn) {
-  const std::string prefix = TeamCasesPrefix(tenant, team_id);
-  Status error;
-  TRAPPE_RETURN_IF_ERROR(view.Scan(kCases, prefix, IndexFrom(prefix, open_on),
-                                   [&](std::string_view key, std::string_view value) {
-                                     Result<std::string_view> case_id =
-                                         IndexedCaseId(key, prefix.size());
-                                     if (!case_id.ok()) {
-                                       error = case_id.status();
-                                       return false;
-                                     }
-                                     if (!wanted(*case_id)) return true;
-                                     auto record = DecodeCaseRecord(*case_id, value);
-                                     if (!record.ok()) {
-                                       error = record.status();
-                                       return false;
-                                     }
-                                     fn(std::move(record).value());
-                                     return true;
-                                   }));
-  return error;
+  return ScanDatedIndex(view, TeamCasesPrefix(tenant, team_id), open_on, wanted,
+                        [&](std::string_view case_id, std::string_view value) -> Status {
+                          TRAPPE_ASSIGN_OR_RETURN(CaseRecord record,
+                                                  DecodeCaseRecord(case_id, value));
+                          fn(std::move(record));
+                          return Status::Ok();
+                        });
 }
 
 Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view tenant,
@@ -382,18 +387,11 @@ Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view te
                            const std::function<void(CaseRecord record)>& fn) {
   const std::string prefix = CaseworkerCasesPrefix(tenant, caseworker_id);
   std::vector<std::string> ids;
-  Status error;
-  TRAPPE_RETURN_IF_ERROR(view.Scan(
-      kCases, prefix, IndexFrom(prefix, open_on), [&](std::string_view key, std::string_view) {
-        Result<std::string_view> id = IndexedCaseId(key, prefix.size());
-        if (!id.ok()) {
-          error = id.status();
-          return false;
-        }
-        if (wanted(*id)) ids.emplace_back(*id);
-        return true;
-      }));
-  TRAPPE_RETURN_IF_ERROR(error);
+  TRAPPE_RETURN_IF_ERROR(ScanDatedIndex(view, prefix, open_on, wanted,
+                                        [&](std::string_view case_id, std::string_view) {
+                                          ids.emplace_back(case_id);
+                                          return Status::Ok();
+                                        }));
   for (const std::string& id : ids) {
     TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCase(view, tenant, id));
     if (!record)
