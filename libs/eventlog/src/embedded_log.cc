@@ -54,7 +54,10 @@ using internal::RecordKey;
 
 constexpr char kRecordsColumnFamily[] = "records";
 constexpr char kFormatKey[] = "format";
-constexpr char kFormatValue[] = "trappe-eventlog/1";
+// 2: records are stored in runs (record_codec.h). A log of format 1 (one record per
+// value) is read as it is and marked 2 on open, so an older version refuses it.
+constexpr char kFormatValue[] = "trappe-eventlog/2";
+constexpr char kFormatValueV1[] = "trappe-eventlog/1";
 constexpr char kTopicKeyPrefix[] = "topic/";
 constexpr int32_t kMaxPartitions = 100000;
 constexpr uint64_t kMinZeroAheadBytes = 64 << 10;
@@ -87,6 +90,11 @@ struct TopicState {
   // Offsets the leader hands out during a commit; equal to `ends` between commits.
   // Only the leader touches them.
   std::vector<int64_t> next;
+  // The leader's scratch while it builds a commit: each partition's records of the
+  // group, in offset order, and the partitions that have any (kept between commits for
+  // their capacity).
+  std::vector<std::vector<const std::string*>> group_records;
+  std::vector<int32_t> group_partitions;
 };
 
 // Wakes one waiting Append: a futex word that the appender waits on without holding
@@ -159,6 +167,8 @@ class Core : public std::enable_shared_from_this<Core> {
   // released (the group, failed queued appends, the next leader).
   [[nodiscard]] std::vector<std::shared_ptr<WakeSignal>> LeadGroupCommit(
       std::unique_lock<std::mutex>& lock);
+  // Adds the touched topics' group records to `batch` as runs and clears the scratch.
+  rocksdb::Status AddRuns(const std::vector<TopicState*>& touched, rocksdb::WriteBatch* batch);
   int64_t NowMillis() const;
 
   const EmbeddedLogOptions options_;
@@ -384,6 +394,10 @@ Status Core::LoadOrCreateTopics() {
     batch.Put(meta_cf_, kFormatKey, kFormatValue);
   } else if (!s.ok()) {
     return FromRocks(s, "reading event log format");
+  } else if (format == kFormatValueV1) {
+    batch.Put(meta_cf_, kFormatKey, kFormatValue);
+    log::Info("eventlog.embedded.format_upgraded",
+              {{"directory", options_.directory}, {"from", format}, {"to", kFormatValue}});
   } else if (format != kFormatValue) {
     return FailedPrecondition("event log at " + options_.directory + " has format '" + format +
                               "', this version reads '" + kFormatValue + "'");
@@ -428,9 +442,10 @@ Status Core::LoadOrCreateTopics() {
   if (batch.Count() > 0) {
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    TRAPPE_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch), "creating topics"));
+    TRAPPE_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch), "writing format and topics"));
     // Flushed at once, so this rarely written family never holds on to old WAL files.
-    TRAPPE_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions(), meta_cf_), "creating topics"));
+    TRAPPE_RETURN_IF_ERROR(
+        FromRocks(db_->Flush(rocksdb::FlushOptions(), meta_cf_), "writing format and topics"));
   }
   return Status::Ok();
 }
@@ -444,7 +459,15 @@ Status Core::LoadEndOffsets(TopicState* topic) {
     const std::string last = RecordKey(topic->key_prefix, p, INT64_MAX);
     it->SeekForPrev(last);
     if (it->Valid() && it->key().compare(first) >= 0) {
-      topic->ends[static_cast<size_t>(p)] = internal::OffsetOfRecordKey(it->key().ToStringView()) + 1;
+      // The partition's last value: its first offset plus its records.
+      const int64_t offset = internal::OffsetOfRecordKey(it->key().ToStringView());
+      Result<internal::StoredRecords> records =
+          internal::StoredRecords::Open(it->value().ToStringView());
+      if (!records.ok()) {
+        return records.status().WithContext("record " + topic->name + "/" + std::to_string(p) +
+                                            "@" + std::to_string(offset));
+      }
+      topic->ends[static_cast<size_t>(p)] = offset + static_cast<int64_t>(records->count());
     }
     TRAPPE_RETURN_IF_ERROR(FromRocks(it->status(), "reading end offset of " + topic->name));
   }
@@ -552,28 +575,34 @@ std::vector<std::shared_ptr<WakeSignal>> Core::LeadGroupCommit(
   lock.unlock();
 
   // Offsets: only the leader moves `next`, so no lock is needed here.
-  // Sized for the whole group (plus the batch header), so it never grows while built: a
-  // growing batch copied itself, about 5% of the CPU with batches of 100 records.
-  rocksdb::WriteBatch batch(group_bytes + 64);
   std::vector<TopicState*> touched;
-  std::string key;
   for (PendingAppend* p : group) {
     TopicState* topic = p->topic;
-    if (std::find(touched.begin(), touched.end(), topic) == touched.end()) touched.push_back(topic);
+    if (std::find(touched.begin(), touched.end(), topic) == touched.end()) {
+      touched.push_back(topic);
+      topic->group_records.resize(static_cast<size_t>(topic->partitions));
+    }
     p->positions.resize(p->values.size());
     for (size_t i = 0; i < p->values.size(); ++i) {
       const int32_t partition = p->partitions[i];
       const int64_t offset = topic->next[static_cast<size_t>(partition)]++;
-      key.clear();
-      AppendRecordKey(&key, topic->key_prefix, partition, offset);
-      batch.Put(records_cf_, key, p->values[i]);
+      std::vector<const std::string*>& records =
+          topic->group_records[static_cast<size_t>(partition)];
+      if (records.empty()) topic->group_partitions.push_back(partition);
+      records.push_back(&p->values[i]);
       p->positions[i] = Position{topic->name, partition, offset};
     }
   }
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
+  // Sized for the whole group (plus the batch header), so it never grows while built: a
+  // growing batch copied itself, about 5% of the CPU with batches of 100 records.
+  rocksdb::WriteBatch batch(group_bytes + 64);
+  rocksdb::Status written = AddRuns(touched, &batch);
   const auto write_start = std::chrono::steady_clock::now();
-  const rocksdb::Status written = db_->Write(write_options, &batch);
+  if (written.ok()) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.sync;
+    written = db_->Write(write_options, &batch);
+  }
   const auto write_duration = std::chrono::steady_clock::now() - write_start;
 
   lock.lock();
@@ -617,6 +646,55 @@ std::vector<std::shared_ptr<WakeSignal>> Core::LeadGroupCommit(
   }
   if (written.ok()) data_cv_.notify_all();
   return woken;
+}
+
+rocksdb::Status Core::AddRuns(const std::vector<TopicState*>& touched, rocksdb::WriteBatch* batch) {
+  // Each partition's records of the group become runs of consecutive offsets, one value
+  // each (record_codec.h), cut at kMaxRunBytes so that a read from inside a run skips
+  // little. A value goes to the batch in parts: the records are copied once, into it.
+  rocksdb::Status status;
+  std::string key;
+  std::string lengths;  // the run header and each record's length, pointed into below
+  std::vector<rocksdb::Slice> parts;
+  for (TopicState* topic : touched) {
+    for (const int32_t partition : topic->group_partitions) {
+      std::vector<const std::string*>& records =
+          topic->group_records[static_cast<size_t>(partition)];
+      int64_t offset =
+          topic->next[static_cast<size_t>(partition)] - static_cast<int64_t>(records.size());
+      for (size_t begin = 0; begin < records.size() && status.ok();) {
+        size_t end = begin;
+        size_t bytes = 0;
+        while (end < records.size() &&
+               (end == begin || bytes + records[end]->size() <= internal::kMaxRunBytes)) {
+          bytes += records[end]->size();
+          ++end;
+        }
+        // Reserved so that appending never moves the bytes the parts point to.
+        lengths.clear();
+        lengths.reserve(11 + 5 * (end - begin));
+        internal::AppendRunHeader(&lengths, end - begin);
+        parts.clear();
+        parts.emplace_back(lengths.data(), lengths.size());
+        for (size_t i = begin; i < end; ++i) {
+          const size_t at = lengths.size();
+          internal::AppendRunEntryLength(&lengths, records[i]->size());
+          parts.emplace_back(lengths.data() + at, lengths.size() - at);
+          parts.emplace_back(*records[i]);
+        }
+        key.clear();
+        AppendRecordKey(&key, topic->key_prefix, partition, offset);
+        const rocksdb::Slice key_slice(key);
+        status = batch->Put(records_cf_, rocksdb::SliceParts(&key_slice, 1),
+                            rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())));
+        offset += static_cast<int64_t>(end - begin);
+        begin = end;
+      }
+      records.clear();
+    }
+    topic->group_partitions.clear();
+  }
+  return status;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -711,33 +789,52 @@ Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_r
     const Cursor& c = cursors_[i];
     if (ends[i] <= next[i]) continue;
     const int64_t stop = std::min(ends[i], next[i] + static_cast<int64_t>(remaining));
+    const auto missing = [&] {
+      return DataLoss("record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
+                      std::to_string(next[i]) + " is missing from the event log");
+    };
+    const std::string lower = RecordKey(c.topic->key_prefix, c.partition, 0);
     const std::string upper = RecordKey(c.topic->key_prefix, c.partition, stop);
+    const rocksdb::Slice lower_slice(lower);
     const rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions read_options;
+    read_options.iterate_lower_bound = &lower_slice;
     read_options.iterate_upper_bound = &upper_slice;
     read_options.adaptive_readahead = true;
     std::unique_ptr<rocksdb::Iterator> it(
         core_->db_->NewIterator(read_options, core_->records_cf_));
-    for (it->Seek(RecordKey(c.topic->key_prefix, c.partition, next[i])); it->Valid(); it->Next()) {
-      const int64_t offset = internal::OffsetOfRecordKey(it->key().ToStringView());
-      if (offset != next[i]) {
-        return DataLoss("record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
-                        std::to_string(next[i]) + " is missing from the event log");
+    const auto where = [&](int64_t offset) {
+      return "record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
+             std::to_string(offset);
+    };
+    // The value holding `next` is the last one that starts at or before it (a run may
+    // start earlier); every later value must start where the one before it ended.
+    bool seeking = true;
+    for (it->SeekForPrev(RecordKey(c.topic->key_prefix, c.partition, next[i]));
+         it->Valid() && next[i] < stop; it->Next()) {
+      const int64_t first = internal::OffsetOfRecordKey(it->key().ToStringView());
+      if (first > next[i]) return missing();
+      if (!seeking && first < next[i]) {
+        return DataLoss(where(first) + " overlaps the records stored before it");
       }
-      StoredRecord& record = out->emplace_back();
-      Status decoded = internal::DecodeRecordValue(it->value().ToStringView(), &record);
-      if (!decoded.ok()) {
-        return decoded.WithContext("record " + c.topic->name + "/" + std::to_string(c.partition) +
-                                   "@" + std::to_string(offset));
+      seeking = false;
+      Result<internal::StoredRecords> records =
+          internal::StoredRecords::Open(it->value().ToStringView());
+      if (!records.ok()) return records.status().WithContext(where(first));
+      if (first + static_cast<int64_t>(records->count()) <= next[i]) return missing();
+      for (int64_t offset = first; offset < stop && !records->done(); ++offset) {
+        Result<std::string_view> encoded = records->Next();
+        if (!encoded.ok()) return encoded.status().WithContext(where(offset));
+        if (offset < next[i]) continue;  // before the cursor, in the same run
+        StoredRecord& record = out->emplace_back();
+        Status decoded = internal::DecodeRecordValue(*encoded, &record);
+        if (!decoded.ok()) return decoded.WithContext(where(offset));
+        record.position = Position{c.topic->name, c.partition, offset};
+        ++next[i];
       }
-      record.position = Position{c.topic->name, c.partition, offset};
-      ++next[i];
     }
     TRAPPE_RETURN_IF_ERROR(FromRocks(it->status(), "reading " + c.topic->name));
-    if (next[i] != stop) {
-      return DataLoss("record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
-                      std::to_string(next[i]) + " is missing from the event log");
-    }
+    if (next[i] != stop) return missing();
     remaining -= static_cast<size_t>(stop - cursors_[i].next);
   }
   for (size_t i = 0; i < n; ++i) cursors_[i].next = next[i];

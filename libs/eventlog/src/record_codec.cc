@@ -59,6 +59,13 @@ class Reader {
     return true;
   }
 
+  bool Slice(size_t n, std::string_view* out) {
+    if (n > in_.size()) return false;
+    *out = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
+
   std::string_view rest() const { return in_; }
 
  private:
@@ -131,6 +138,46 @@ Status DecodeRecordValue(std::string_view encoded, StoredRecord* out) {
   }
   out->value.assign(r.rest());
   return Status::Ok();
+}
+
+void AppendRunHeader(std::string* out, uint64_t count) {
+  out->push_back(kRecordRunFormat);
+  PutVarint(out, count);
+}
+
+void AppendRunEntryLength(std::string* out, size_t length) { PutVarint(out, length); }
+
+Result<StoredRecords> StoredRecords::Open(std::string_view value) {
+  if (value.empty()) return DataLoss("empty record");
+  switch (value.front()) {
+    case kRecordFormatV1: return StoredRecords(value, 1, /*single=*/true);
+    case kRecordRunFormat: {
+      Reader r(value.substr(1));
+      uint64_t count = 0;
+      // Every record takes at least two bytes (its length and its format byte).
+      if (!r.Varint(&count) || count == 0 || count > value.size() / 2) {
+        return DataLoss("corrupt record run header");
+      }
+      return StoredRecords(r.rest(), count, /*single=*/false);
+    }
+    default:
+      return DataLoss("unknown record format " + std::to_string(static_cast<int>(value.front())));
+  }
+}
+
+Result<std::string_view> StoredRecords::Next() {
+  if (done()) return DataLoss("read past the end of a record run");
+  ++taken_;
+  if (single_) return rest_;
+  Reader r(rest_);
+  uint64_t length = 0;
+  std::string_view record;
+  if (!r.Varint(&length) || !r.Slice(static_cast<size_t>(length), &record)) {
+    return DataLoss("truncated record run");
+  }
+  rest_ = r.rest();
+  if (done() && !rest_.empty()) return DataLoss("bytes after the last record of a run");
+  return record;
 }
 
 }  // namespace trappe::eventlog::internal
