@@ -50,7 +50,8 @@ void EncodeRecordValue(const Record& record, int64_t append_time_ms, std::string
 void AppendRunHeader(std::string* out, uint64_t count);
 void AppendRunEntryLength(std::string* out, size_t length);
 
-// The records of one stored value, of either format, in offset order.
+// The records of one stored value, of either format, in offset order. Reads the value in
+// place: the value must outlive the reader and the views it returns.
 class StoredRecords {
  public:
   // DATA_LOSS when the value is empty, of an unknown format or its run header is broken.
