@@ -789,9 +789,12 @@ Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_r
     const Cursor& c = cursors_[i];
     if (ends[i] <= next[i]) continue;
     const int64_t stop = std::min(ends[i], next[i] + static_cast<int64_t>(remaining));
+    const auto where = [&](int64_t offset) {
+      return "record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
+             std::to_string(offset);
+    };
     const auto missing = [&] {
-      return DataLoss("record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
-                      std::to_string(next[i]) + " is missing from the event log");
+      return DataLoss(where(next[i]) + " is missing from the event log");
     };
     const std::string lower = RecordKey(c.topic->key_prefix, c.partition, 0);
     const std::string upper = RecordKey(c.topic->key_prefix, c.partition, stop);
@@ -803,10 +806,6 @@ Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_r
     read_options.adaptive_readahead = true;
     std::unique_ptr<rocksdb::Iterator> it(
         core_->db_->NewIterator(read_options, core_->records_cf_));
-    const auto where = [&](int64_t offset) {
-      return "record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
-             std::to_string(offset);
-    };
     // The value holding `next` is the last one that starts at or before it (a run may
     // start earlier); every later value must start where the one before it ended.
     bool seeking = true;
