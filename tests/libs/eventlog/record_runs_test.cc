@@ -71,7 +71,8 @@ class RawStore {
   void DeleteRecord(int64_t offset) {
     ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), handles_[1], Key(offset)).ok());
   }
-  // Each stored value of the case topic's partition 0: its key's offset and its records.
+  // Every stored value, in key order: its key's offset and its record count (the tests'
+  // logs have one topic of one partition).
   std::vector<std::pair<int64_t, uint64_t>> Values() {
     std::vector<std::pair<int64_t, uint64_t>> out;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[1]));
