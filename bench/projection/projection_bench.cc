@@ -77,9 +77,12 @@ struct EmbeddedLog {
   std::unique_ptr<eventlog::EventLog> log;
 };
 
+// Made on first use; main closes it and removes its directory before the process exits.
+std::unique_ptr<EmbeddedLog> filled_embedded_log;
+
 EmbeddedLog& FilledEmbeddedLog() {
-  static auto* embedded = [] {
-    auto* made = new EmbeddedLog();
+  if (filled_embedded_log == nullptr) {
+    auto made = std::make_unique<EmbeddedLog>();
     eventlog::EmbeddedLogOptions options;
     options.directory = made->dir.Sub("log");
     options.topics = {{kTopic, kPartitions}};
@@ -88,9 +91,9 @@ EmbeddedLog& FilledEmbeddedLog() {
     if (!opened.ok()) std::abort();
     made->log = std::move(opened).value();
     Fill(*made->log);
-    return made;
-  }();
-  return *embedded;
+    filled_embedded_log = std::move(made);
+  }
+  return *filled_embedded_log;
 }
 
 std::unique_ptr<Engine> OpenEngine(eventlog::EventLog& log, const std::string& directory,
@@ -167,5 +170,6 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  trappe::projection::filled_embedded_log.reset();
   return 0;
 }

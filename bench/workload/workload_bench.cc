@@ -146,15 +146,22 @@ struct Fixture {
   }
 };
 
+// The fixtures, made on first use and shared by the benchmarks; main stops them (and
+// removes their directories) before the process exits.
+std::unique_ptr<Fixture> shared_fixture;
+std::unique_ptr<Fixture> shared_fixture_with_history;
+
 Fixture& Shared() {
-  static Fixture* fixture = new Fixture();
-  return *fixture;
+  if (shared_fixture == nullptr) shared_fixture = std::make_unique<Fixture>();
+  return *shared_fixture;
 }
 
 // The same team with 2,400 closed cases behind it.
 Fixture& SharedWithHistory() {
-  static Fixture* fixture = new Fixture(2400);
-  return *fixture;
+  if (shared_fixture_with_history == nullptr) {
+    shared_fixture_with_history = std::make_unique<Fixture>(2400);
+  }
+  return *shared_fixture_with_history;
 }
 
 void ReportPercentiles(benchmark::State& state, std::vector<double>& micros) {
@@ -361,4 +368,12 @@ BENCHMARK(BM_TeamSeries10Y)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace trappe::workload
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  trappe::workload::shared_fixture.reset();
+  trappe::workload::shared_fixture_with_history.reset();
+  return 0;
+}
