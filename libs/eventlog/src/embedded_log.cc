@@ -62,6 +62,12 @@ constexpr char kTopicKeyPrefix[] = "topic/";
 constexpr int32_t kMaxPartitions = 100000;
 constexpr uint64_t kMinZeroAheadBytes = 64 << 10;
 
+// How errors name a record: "record <topic>/<partition>@<offset>".
+std::string RecordName(std::string_view topic, int32_t partition, int64_t offset) {
+  return "record " + std::string(topic) + "/" + std::to_string(partition) + "@" +
+         std::to_string(offset);
+}
+
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
   std::string message = std::string(what) + ": " + s.ToString();
@@ -464,8 +470,7 @@ Status Core::LoadEndOffsets(TopicState* topic) {
       Result<internal::StoredRecords> records =
           internal::StoredRecords::Open(it->value().ToStringView());
       if (!records.ok()) {
-        return records.status().WithContext("record " + topic->name + "/" + std::to_string(p) +
-                                            "@" + std::to_string(offset));
+        return records.status().WithContext(RecordName(topic->name, p, offset));
       }
       topic->ends[static_cast<size_t>(p)] = offset + static_cast<int64_t>(records->count());
     }
@@ -790,8 +795,7 @@ Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_r
     if (ends[i] <= next[i]) continue;
     const int64_t stop = std::min(ends[i], next[i] + static_cast<int64_t>(remaining));
     const auto where = [&](int64_t offset) {
-      return "record " + c.topic->name + "/" + std::to_string(c.partition) + "@" +
-             std::to_string(offset);
+      return RecordName(c.topic->name, c.partition, offset);
     };
     const auto missing = [&] {
       return DataLoss(where(next[i]) + " is missing from the event log");
@@ -807,7 +811,8 @@ Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_r
     std::unique_ptr<rocksdb::Iterator> it(
         core_->db_->NewIterator(read_options, core_->records_cf_));
     // The value holding `next` is the last one that starts at or before it (a run may
-    // start earlier); every later value must start where the one before it ended.
+    // start earlier); every later value must start where the one before it ended, so a
+    // run that ends before `next` is found missing by the value after it (or by `stop`).
     bool seeking = true;
     for (it->SeekForPrev(RecordKey(c.topic->key_prefix, c.partition, next[i]));
          it->Valid() && next[i] < stop; it->Next()) {
@@ -820,7 +825,6 @@ Status EmbeddedSubscription::Read(const std::vector<int64_t>& ends, size_t max_r
       Result<internal::StoredRecords> records =
           internal::StoredRecords::Open(it->value().ToStringView());
       if (!records.ok()) return records.status().WithContext(where(first));
-      if (first + static_cast<int64_t>(records->count()) <= next[i]) return missing();
       for (int64_t offset = first; offset < stop && !records->done(); ++offset) {
         Result<std::string_view> encoded = records->Next();
         if (!encoded.ok()) return encoded.status().WithContext(where(offset));
