@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "host_context.h"
 #include "trappe/cases/module.h"
 #include "trappe/cases/v1/service.grpc.pb.h"
 #include "trappe/common/clock.h"
@@ -285,4 +286,4 @@ BENCHMARK(BM_MaxOpenAssign)
 }  // namespace
 }  // namespace trappe::cases
 
-BENCHMARK_MAIN();
+TRAPPE_BENCHMARK_MAIN();

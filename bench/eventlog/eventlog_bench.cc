@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "host_context.h"
 #include "trappe/eventlog/embedded_log.h"
 #include "trappe/eventlog/event_log.h"
 #include "trappe/eventlog/kafka_log.h"
@@ -360,4 +361,4 @@ BENCHMARK(BM_KafkaReplay)
 }  // namespace
 }  // namespace trappe::eventlog
 
-BENCHMARK_MAIN();
+TRAPPE_BENCHMARK_MAIN();

@@ -45,6 +45,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "host_context.h"
 #include "trappe/admin/v1/admin.grpc.pb.h"
 #include "trappe/common/civil_date.h"
 #include "trappe/common/clock.h"
@@ -374,6 +375,7 @@ int main(int argc, char** argv) {
   if (!trappe::ParseOwnFlags(&argc, argv)) return 2;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  trappe::bench::AddHostContext();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   trappe::municipality.reset();

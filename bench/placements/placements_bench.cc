@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <random>
 
+#include "host_context.h"
 #include "trappe/common/clock.h"
 #include "trappe/common/ids.h"
 #include "trappe/common/log.h"
@@ -312,4 +313,4 @@ BENCHMARK(BM_Distribution)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace trappe::placements
 
-BENCHMARK_MAIN();
+TRAPPE_BENCHMARK_MAIN();

@@ -17,6 +17,7 @@
 #include <memory>
 #include <random>
 
+#include "host_context.h"
 #include "trappe/common/log.h"
 #include "trappe/eventlog/embedded_log.h"
 #include "trappe/projection/engine.h"
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
   trappe::log::Init(trappe::log::Level::kWarn);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  trappe::bench::AddHostContext();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   trappe::projection::filled_embedded_log.reset();

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "host_context.h"
 #include "trappe/rules/deadlines.h"
 #include "trappe/rules/staircase.h"
 #include "trappe/rules/workload.h"
@@ -231,4 +232,4 @@ BENCHMARK(BM_SpendingOnYear600Children)->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace trappe::rules
 
-BENCHMARK_MAIN();
+TRAPPE_BENCHMARK_MAIN();

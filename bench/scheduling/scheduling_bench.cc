@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "host_context.h"
 #include "trappe/common/clock.h"
 #include "trappe/common/ids.h"
 #include "trappe/eventlog/embedded_log.h"
@@ -249,4 +250,4 @@ BENCHMARK(BM_CaseDeadlinesTenYears)->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace trappe::scheduling
 
-BENCHMARK_MAIN();
+TRAPPE_BENCHMARK_MAIN();

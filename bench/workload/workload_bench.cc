@@ -1,6 +1,8 @@
 // Workload service benchmarks over gRPC (in-process channel, embedded log):
 //   BM_TeamLoad30x600         a team's load as of a date with every case's contribution,
 //                             30 caseworkers and 600 cases (target: p99 < 2 ms)
+//   BM_TransportFloor         the same call refused before any work (empty team id): the
+//                             round trip and thread hand-offs alone
 //   BM_TeamLoad30x600Handler  the same, handled on the benchmark's thread without the
 //                             transport; percentiles of that thread's CPU time
 //   BM_TeamLoad30x600With2400ClosedHandler
@@ -21,15 +23,15 @@
 //   BM_TeamSeries10Y          the team's (30 caseworkers, 600 cases) monthly load over 10
 //                             years, handled on the benchmark's thread
 #include <benchmark/benchmark.h>
+#include <sched.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <random>
 
-#include <sched.h>
-#include <time.h>
-
 #include "case_events.h"
+#include "host_context.h"
 #include "trappe/common/status_grpc.h"
 #include "trappe/service/convert.h"
 #include "trappe/testing/service_harness.h"
@@ -204,6 +206,31 @@ void BM_TeamLoad30x600(benchmark::State& state) {
 }
 BENCHMARK(BM_TeamLoad30x600)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The floor under BM_TeamLoad30x600: the same channel and method, with a request the
+// service refuses before it reads anything (an empty team id, INVALID_ARGUMENT). What is
+// left is the transport's round trip and its hand-offs between the caller's thread and a
+// server thread.
+void BM_TransportFloor(benchmark::State& state) {
+  Fixture& f = Shared();
+  v1::GetTeamLoadRequest r = TeamLoadRequest();
+  r.clear_team_id();
+  std::vector<double> micros;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    v1::GetTeamLoadResponse out;
+    const grpc::Status s = f.stub->GetTeamLoad(ServiceHarness::Context().get(), r, &out);
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
+    if (s.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
+      state.SkipWithError("the empty team id was not refused");
+      return;
+    }
+  }
+  ReportPercentiles(state, micros);
+}
+BENCHMARK(BM_TransportFloor)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
 double ThreadCpuMicros() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -371,6 +398,7 @@ BENCHMARK(BM_TeamSeries10Y)->Unit(benchmark::kMillisecond);
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  trappe::bench::AddHostContext();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   trappe::workload::shared_fixture.reset();
