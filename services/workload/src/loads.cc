@@ -25,6 +25,11 @@ class CaseCollector {
                  std::optional<CivilDate> open_on) {
     return ScanTeamCases(view_, tenant, team_id, open_on, Unseen(), Keep());
   }
+  // The cases that anyone who ever belonged to the team held from other teams.
+  Status AddTeamForeign(std::string_view tenant, std::string_view team_id,
+                        std::optional<CivilDate> open_on) {
+    return ScanTeamForeignCases(view_, tenant, team_id, open_on, Unseen(), Keep());
+  }
   // The cases a caseworker held (with `open_on`: those that can be open on that date).
   Status AddCaseworker(std::string_view tenant, std::string_view caseworker_id,
                        std::optional<CivilDate> open_on) {
@@ -120,10 +125,14 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
       TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, open_on, cases, inputs));
       break;
     case Scope::kTeam: {
+      // The team's own cases and those its members (anyone who ever belonged to it) held
+      // from other teams: two indexes, not one per member (projection.h).
       TRAPPE_RETURN_IF_ERROR(cases.AddTeam(tenant, id, open_on));
+      TRAPPE_RETURN_IF_ERROR(cases.AddTeamForeign(tenant, id, open_on));
       TRAPPE_ASSIGN_OR_RETURN(auto members, ReadIds(view, kOrg, TeamMembersPrefix(tenant, id)));
       for (const std::string& member : members) {
-        TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, member, open_on, cases, inputs));
+        TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, member));
+        if (record) inputs.caseworkers.push_back(std::move(*record));
       }
       break;
     }

@@ -34,6 +34,9 @@ std::string Version20(uint64_t version) {
 
 bool UsableId(std::string_view id) { return !id.empty() && id.find('/') == std::string_view::npos; }
 
+Status JoinTeam(projection::ApplyContext& c, std::string_view t, const std::string& caseworker_id,
+                const std::string& team);
+
 bool IsOwnEvent(const EventEnvelope& e) {
   switch (e.payload_case()) {
     case EventEnvelope::kMunicipalityRegistered:
@@ -119,8 +122,9 @@ Status ApplyOrg(const EventEnvelope& e, projection::ApplyContext& c) {
       TRAPPE_RETURN_IF_ERROR(PutVersion(c, CaseworkerVersionKey(t, id), e.aggregate_version()));
       const std::string& team =
           registered ? e.caseworker_registered().team_id() : e.caseworker_changed().team_id();
-      if (UsableId(team)) TRAPPE_RETURN_IF_ERROR(c.Put(kOrg, TeamMembersPrefix(t, team) + id, ""));
-      return Status::Ok();
+      if (!UsableId(team)) return Status::Ok();
+      TRAPPE_RETURN_IF_ERROR(c.Put(kOrg, TeamMembersPrefix(t, team) + id, ""));
+      return JoinTeam(c, t, id, team);
     }
     default: return Status::Ok();
   }
@@ -186,6 +190,68 @@ std::set<std::string> Holders(const CaseRecord& record) {
   return ids;
 }
 
+// The teams a caseworker ever belonged to (the cw-teams value: ids joined by '/', in
+// order), as the batch being applied sees them.
+Result<std::vector<std::string>> TeamsOf(projection::ApplyContext& c, std::string_view t,
+                                         const std::string& caseworker_id) {
+  TRAPPE_ASSIGN_OR_RETURN(const std::optional<std::string> value,
+                          c.Get(kOrg, CaseworkerTeamsKey(t, caseworker_id)));
+  std::vector<std::string> teams;
+  if (!value) return teams;
+  for (size_t at = 0; at <= value->size();) {
+    const size_t end = std::min(value->find('/', at), value->size());
+    if (end == at) return DataLoss("the teams of caseworker " + caseworker_id + " are corrupt");
+    teams.emplace_back(value->substr(at, end - at));
+    at = end + 1;
+  }
+  return teams;
+}
+
+// A caseworker in a team for the first time: from now on the team's foreign index lists
+// every case they held that was opened in another team (or in none yet). The cases they
+// hold later are added as their events arrive (ApplyCase), so the index is the same
+// whichever of the two topics is applied first.
+Status JoinTeam(projection::ApplyContext& c, std::string_view t, const std::string& caseworker_id,
+                const std::string& team) {
+  TRAPPE_ASSIGN_OR_RETURN(std::vector<std::string> teams, TeamsOf(c, t, caseworker_id));
+  const auto at = std::lower_bound(teams.begin(), teams.end(), team);
+  if (at != teams.end() && *at == team) return Status::Ok();
+  teams.insert(at, team);
+  std::string joined;
+  for (const std::string& id : teams) {
+    if (!joined.empty()) joined.push_back('/');
+    joined += id;
+  }
+  TRAPPE_RETURN_IF_ERROR(c.Put(kOrg, CaseworkerTeamsKey(t, caseworker_id), joined));
+  // The case ids first, the records after: reading inside the scan would change what it
+  // walks.
+  const std::string prefix = CaseworkerCasesPrefix(t, caseworker_id);
+  std::vector<std::string> held;
+  Status error;
+  TRAPPE_RETURN_IF_ERROR(c.Scan(kCases, prefix, [&](std::string_view key, std::string_view) {
+    Result<std::string_view> case_id = IndexedCaseId(key, prefix.size());
+    if (!case_id.ok()) {
+      error = case_id.status();
+      return false;
+    }
+    held.emplace_back(*case_id);
+    return true;
+  }));
+  TRAPPE_RETURN_IF_ERROR(error);
+  for (const std::string& case_id : held) {
+    TRAPPE_ASSIGN_OR_RETURN(const std::optional<std::string> stored,
+                            c.Get(kCases, CaseKey(t, case_id)));
+    if (!stored) {
+      return DataLoss("case " + case_id + " is indexed under " + prefix + " but has no record");
+    }
+    TRAPPE_ASSIGN_OR_RETURN(const CaseRecord record, DecodeCaseRecord(case_id, *stored));
+    if (record.team_id == team) continue;
+    TRAPPE_RETURN_IF_ERROR(
+        c.Put(kCases, IndexKey(TeamForeignCasesPrefix(t, team), IndexUntil(record), case_id), ""));
+  }
+  return Status::Ok();
+}
+
 Status ApplyCase(const EventEnvelope& e, projection::ApplyContext& c) {
   const std::string& t = e.tenant();
   const std::string& case_id = e.case_id();
@@ -218,7 +284,8 @@ Status ApplyCase(const EventEnvelope& e, projection::ApplyContext& c) {
     TRAPPE_RETURN_IF_ERROR(
         c.Put(kCases, IndexKey(TeamCasesPrefix(t, record.team_id), until, case_id), value));
   }
-  for (const std::string& cw : Holders(record)) {
+  const std::set<std::string> holders = Holders(record);
+  for (const std::string& cw : holders) {
     const bool held = held_before.contains(cw);
     if (held && until == until_before) continue;
     if (held) {
@@ -227,6 +294,24 @@ Status ApplyCase(const EventEnvelope& e, projection::ApplyContext& c) {
     }
     TRAPPE_RETURN_IF_ERROR(
         c.Put(kCases, IndexKey(CaseworkerCasesPrefix(t, cw), until, case_id), ""));
+  }
+  // Each team a holder ever belonged to, other than the case's own, lists the case in its
+  // foreign index, so a team query finds what its members hold from other teams without
+  // scanning each member's index. The keys move with the case's team and closing day.
+  const bool moved = team_before != record.team_id || until_before != until;
+  for (const std::string& cw : holders) {
+    const bool held = held_before.contains(cw);
+    if (held && !moved) continue;
+    TRAPPE_ASSIGN_OR_RETURN(const std::vector<std::string> teams, TeamsOf(c, t, cw));
+    for (const std::string& team : teams) {
+      const std::string prefix = TeamForeignCasesPrefix(t, team);
+      if (held && team != team_before) {
+        TRAPPE_RETURN_IF_ERROR(c.Delete(kCases, IndexKey(prefix, until_before, case_id)));
+      }
+      if (team != record.team_id) {
+        TRAPPE_RETURN_IF_ERROR(c.Put(kCases, IndexKey(prefix, until, case_id), ""));
+      }
+    }
   }
   return Status::Ok();
 }
@@ -274,6 +359,12 @@ std::string CaseworkerCasesPrefix(std::string_view t, std::string_view id) {
 }
 std::string TeamCasesPrefix(std::string_view t, std::string_view team) {
   return Join(t, {"team-case", team, ""});
+}
+std::string CaseworkerTeamsKey(std::string_view t, std::string_view id) {
+  return Join(t, {"cw-teams", id});
+}
+std::string TeamForeignCasesPrefix(std::string_view t, std::string_view team) {
+  return Join(t, {"team-foreign", team, ""});
 }
 
 Result<v1::MunicipalityRegistered> ReadMunicipality(const projection::ReadView& view,
@@ -381,11 +472,13 @@ Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
                         });
 }
 
-Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view tenant,
-                           std::string_view caseworker_id, std::optional<CivilDate> open_on,
-                           const std::function<bool(std::string_view case_id)>& wanted,
-                           const std::function<void(CaseRecord record)>& fn) {
-  const std::string prefix = CaseworkerCasesPrefix(tenant, caseworker_id);
+namespace {
+
+// The cases of a key-only dated index, each read from its record.
+Status ScanKeyOnlyIndex(const projection::ReadView& view, std::string_view tenant,
+                        const std::string& prefix, std::optional<CivilDate> open_on,
+                        const std::function<bool(std::string_view case_id)>& wanted,
+                        const std::function<void(CaseRecord record)>& fn) {
   std::vector<std::string> ids;
   TRAPPE_RETURN_IF_ERROR(ScanDatedIndex(view, prefix, open_on, wanted,
                                         [&](std::string_view case_id, std::string_view) {
@@ -399,6 +492,24 @@ Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view te
     fn(std::move(*record));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view tenant,
+                           std::string_view caseworker_id, std::optional<CivilDate> open_on,
+                           const std::function<bool(std::string_view case_id)>& wanted,
+                           const std::function<void(CaseRecord record)>& fn) {
+  return ScanKeyOnlyIndex(view, tenant, CaseworkerCasesPrefix(tenant, caseworker_id), open_on,
+                          wanted, fn);
+}
+
+Status ScanTeamForeignCases(const projection::ReadView& view, std::string_view tenant,
+                            std::string_view team_id, std::optional<CivilDate> open_on,
+                            const std::function<bool(std::string_view case_id)>& wanted,
+                            const std::function<void(CaseRecord record)>& fn) {
+  return ScanKeyOnlyIndex(view, tenant, TeamForeignCasesPrefix(tenant, team_id), open_on, wanted,
+                          fn);
 }
 
 Result<bool> HoldsAnyCase(const projection::ReadView& view, std::string_view tenant,

@@ -12,6 +12,8 @@
 //             <t>/cw/<caseworker_id>/<version>      the caseworker's events, in version order
 //             <t>/cw-version/<caseworker_id>        the CASEWORKER aggregate's version
 //             <t>/team-member/<team_id>/<cw_id>     anyone who ever belonged to the team
+//             <t>/cw-teams/<cw_id>                  the same, by caseworker: the team ids
+//                                                   in order, joined by '/'
 //   cases     <t>/case/<case_id>                    CaseRecord (case_record.h)
 //             <t>/team-case/<team_id>/<until>/<case_id>
 //                                                   every case opened in the team (a copy of
@@ -19,6 +21,12 @@
 //                                                   of looking up case by case)
 //             <t>/cw-case/<cw_id>/<until>/<case_id> every case a caseworker ever held (no
 //                                                   value: read by lookups)
+//             <t>/team-foreign/<team_id>/<until>/<case_id>
+//                                                   every case held by anyone who ever
+//                                                   belonged to the team and opened in
+//                                                   another team or in none (no value): a
+//                                                   team query reads its team-case keys and
+//                                                   these, not every member's cw-case keys
 //   <until> is the day the case was last closed (YYYY-MM-DD), 9999-12-31 while it is open:
 //   a case open on a date D was last closed after D or is open, so a team's query for D
 //   scans both from D + 1 and reads none of the team's closed history. The keys move when
@@ -52,9 +60,10 @@ inline constexpr projection::FamilyId kCases = 2;
 class WorkloadProjection final : public projection::Projection {
  public:
   std::string Name() const override { return "workload"; }
+  // 4: the team-foreign index and cw-teams (a team query no longer scans every member's).
   // 3: the team and caseworker indexes sort cases by the day they were last closed.
   // 2: the caseworker index holds keys only (1 copied the case record under it).
-  uint32_t Version() const override { return 3; }
+  uint32_t Version() const override { return 4; }
   std::vector<std::string> Topics() const override;
   std::vector<std::string> ColumnFamilies() const override { return {"requests", "org", "cases"}; }
   Status Apply(const projection::Event& event, projection::ApplyContext& context) const override;
@@ -75,6 +84,8 @@ std::string TeamMembersPrefix(std::string_view tenant, std::string_view team_id)
 std::string CaseKey(std::string_view tenant, std::string_view case_id);
 std::string CaseworkerCasesPrefix(std::string_view tenant, std::string_view caseworker_id);
 std::string TeamCasesPrefix(std::string_view tenant, std::string_view team_id);
+std::string CaseworkerTeamsKey(std::string_view tenant, std::string_view caseworker_id);
+std::string TeamForeignCasesPrefix(std::string_view tenant, std::string_view team_id);
 
 // --- reads on a view of the projection
 
@@ -116,6 +127,13 @@ const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables,
 // an indexed case has no record.
 [[nodiscard]] Status ScanCaseworkerCases(
     const projection::ReadView& view, std::string_view tenant, std::string_view caseworker_id,
+    std::optional<CivilDate> open_on, const std::function<bool(std::string_view case_id)>& wanted,
+    const std::function<void(CaseRecord record)>& fn);
+// The same for the cases that anyone who ever belonged to the team held and that were
+// opened in another team (or in none): with ScanTeamCases, every case the team's query
+// counts.
+[[nodiscard]] Status ScanTeamForeignCases(
+    const projection::ReadView& view, std::string_view tenant, std::string_view team_id,
     std::optional<CivilDate> open_on, const std::function<bool(std::string_view case_id)>& wanted,
     const std::function<void(CaseRecord record)>& fn);
 // Whether any case ever named the caseworker (whatever its dates).

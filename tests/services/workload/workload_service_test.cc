@@ -455,6 +455,86 @@ TEST_F(WorkloadServiceTest, CaseAndOrgEventsInEitherOrderGiveTheSameLoads) {
   }
 }
 
+// A team counts what its members hold from other teams: nils (team nord) is co-worker on
+// vest's v1, which closes and reopens, and primary on x1, assigned to him before the event
+// that opens it in vest arrives; anna (vest) is primary on v2, also assigned before its
+// opening in vest. The same loads whether the organisation or the cases are applied first.
+TEST_F(WorkloadServiceTest, CasesHeldFromAnotherTeamCountForTheHoldersTeamInEitherOrder) {
+  const auto organisation = [this] {
+    RegisterOrganisation();
+    ASSERT_OK(CreateTeam("nord"));
+    ASSERT_OK(RegisterCaseworker("nils", "nord", 1000, D("2024-01-01")));
+  };
+  const auto cases = [this] {
+    ASSERT_OK(cases_->Opened("n1", "nord", D("2024-02-01")));
+    ASSERT_OK(cases_->Assigned("n1", "nils", true, D("2024-02-01")));
+    ASSERT_OK(cases_->Graded("n1", cases::v1::CASE_GRADE_SIMPLE, D("2024-02-01")));
+    ASSERT_OK(cases_->Opened("v1", "vest", D("2024-02-01")));
+    ASSERT_OK(cases_->Assigned("v1", "anna", true, D("2024-02-01")));
+    ASSERT_OK(cases_->Graded("v1", cases::v1::CASE_GRADE_COMPLEX, D("2024-02-01")));
+    ASSERT_OK(cases_->Assigned("v1", "nils", false, D("2024-03-01")));
+    ASSERT_OK(cases_->Closed("v1", D("2024-05-01")));
+    ASSERT_OK(cases_->Reopened("v1", D("2024-06-01")));
+    ASSERT_OK(cases_->Assigned("x1", "nils", true, D("2024-03-01")));
+    ASSERT_OK(cases_->Opened("x1", "vest", D("2024-03-01")));
+    ASSERT_OK(cases_->Graded("x1", cases::v1::CASE_GRADE_VERY_COMPLEX, D("2024-03-01")));
+    ASSERT_OK(cases_->Assigned("v2", "anna", true, D("2024-03-01")));
+    ASSERT_OK(cases_->Opened("v2", "vest", D("2024-03-01")));
+    ASSERT_OK(cases_->Graded("v2", cases::v1::CASE_GRADE_SIMPLE, D("2024-03-01")));
+  };
+  const CivilDate dates[] = {D("2024-04-01"), D("2024-05-15"), D("2024-07-01")};
+  const auto loads = [&](std::vector<std::string>* out) {
+    for (const char* team : {"nord", "vest"}) {
+      for (const CivilDate d : dates) {
+        ASSERT_OK_AND_ASSIGN(v1::TeamLoad load, TeamLoad(team, d));
+        out->push_back(load.SerializeAsString());
+      }
+    }
+  };
+
+  organisation();
+  cases();
+  CatchUp();
+  // nord: nils n1 4 + half of v1's 6 + x1 10 = 17; with v1 closed (2024-05-15) 14; v1
+  // reopened (2024-07-01) 17 again. Only n1 is nord's own case.
+  const int64_t nord_expected[] = {17000, 14000, 17000};
+  for (size_t i = 0; i < std::size(dates); ++i) {
+    ASSERT_OK_AND_ASSIGN(v1::TeamLoad nord, TeamLoad("nord", dates[i]));
+    EXPECT_EQ(nord.load_millipoints(), nord_expected[i]) << dates[i].ToString();
+    ASSERT_EQ(nord.caseworkers_size(), 1);
+    EXPECT_EQ(nord.caseworkers(0).caseworker_id(), "nils");
+    EXPECT_EQ(nord.case_count(), 1) << dates[i].ToString();
+  }
+  ASSERT_OK_AND_ASSIGN(v1::TeamLoad nord, TeamLoad("nord", D("2024-04-01")));
+  std::set<std::string> held;
+  for (const auto& c : nord.caseworkers(0).cases()) held.insert(c.case_id());
+  EXPECT_EQ(held, (std::set<std::string>{"n1", "v1", "x1"}));
+  // vest: anna v1 6 + v2 4 = 10 (her share of nothing else); v1 closed: 4. Its own cases
+  // with a primary: v1, x1 (nils), v2; v1 closed on 2024-05-15.
+  const int64_t vest_expected[] = {10000, 4000, 10000};
+  const int32_t vest_cases[] = {3, 2, 3};
+  for (size_t i = 0; i < std::size(dates); ++i) {
+    ASSERT_OK_AND_ASSIGN(v1::TeamLoad vest, TeamLoad("vest", dates[i]));
+    EXPECT_EQ(vest.load_millipoints(), vest_expected[i]) << dates[i].ToString();
+    EXPECT_EQ(vest.case_count(), vest_cases[i]) << dates[i].ToString();
+  }
+  std::vector<std::string> organisation_first;
+  loads(&organisation_first);
+
+  // A second service with the same facts, the cases first: they name nils before his
+  // registration puts him in nord.
+  ServiceHarness other;
+  ASSERT_OK(other.Start({OpenWorkloadModule}));
+  Use(other);
+  cases();
+  CatchUp();
+  organisation();
+  CatchUp();
+  std::vector<std::string> cases_first;
+  loads(&cases_first);
+  EXPECT_EQ(cases_first, organisation_first);
+}
+
 TEST_F(WorkloadServiceTest, RebuildGivesTheLiveChecksum) {
   RegisterOrganisation();
   WriteMixedHistory();
