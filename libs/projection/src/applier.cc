@@ -36,8 +36,11 @@ bool HasPrefix(std::string_view s, std::string_view prefix) {
 // they cannot go stale; they save the RocksDB lookups that would otherwise dominate Apply.
 // The map is emptied after a commit when it holds more than max_cached_keys entries.
 //
-// Scan needs the dirty keys in order; an ordered index of them is kept only for families a
-// projection has scanned.
+// Scan needs the dirty keys in order: a batch's first scan of a family indexes its dirty
+// keys in order, and its later writes to that family keep the index up to date until the
+// batch ends. A batch that scans nothing pays nothing for it (a projection that scans a
+// family once in a while, as the workload projection does when a caseworker joins a team,
+// does not make every later write to it dearer).
 class Overlay final : public ApplyContext {
  public:
   Overlay(Store* store, size_t max_cached_keys)
@@ -111,6 +114,7 @@ class Overlay final : public ApplyContext {
       for (auto* node : state.dirty) state.entries.erase(state.entries.find(node->first));
       state.dirty.clear();
       state.index.clear();
+      state.ordered = false;
     }
   }
 
@@ -120,6 +124,7 @@ class Overlay final : public ApplyContext {
       for (auto* node : state.dirty) node->second.dirty = false;
       state.dirty.clear();
       state.index.clear();
+      state.ordered = false;
       if (state.entries.size() > max_cached_keys_) state.entries.clear();
     }
   }
@@ -155,7 +160,7 @@ class Overlay final : public ApplyContext {
   struct FamilyState {
     Map entries;
     std::vector<Node*> dirty;
-    bool ordered = false;                     // scanned: keep `index`
+    bool ordered = false;                     // scanned in this batch: keep `index`
     std::map<std::string_view, Node*> index;  // the dirty entries, by key
   };
 
