@@ -139,15 +139,25 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
     case Scope::kMunicipality: {
       // Through the dated indexes, not every case record: with `open_on` this reads the
       // cases that can be open on the date, never the municipality's closed history. The
-      // teams' indexes hold the records, so most cases are read in a scan; the caseworkers'
-      // add the few opened in no team the municipality created, case by case.
+      // teams' indexes hold the records, so most cases are read in a scan; their foreign
+      // indexes add what members hold from elsewhere, which includes the few cases opened
+      // in no team the municipality created (a caseworker registers into a team).
       TRAPPE_ASSIGN_OR_RETURN(auto teams, ReadIds(view, kOrg, TeamsPrefix(tenant)));
       for (const std::string& team : teams) {
         TRAPPE_RETURN_IF_ERROR(cases.AddTeam(tenant, team, open_on));
+        TRAPPE_RETURN_IF_ERROR(cases.AddTeamForeign(tenant, team, open_on));
       }
+      const std::set<std::string_view> created(teams.begin(), teams.end());
       TRAPPE_ASSIGN_OR_RETURN(auto all, ReadIds(view, kOrg, CaseworkersPrefix(tenant)));
       for (const std::string& cw : all) {
-        TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, cw, open_on, cases, inputs));
+        TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, cw));
+        // A caseworker in a team that was never created (not possible through the API)
+        // has no foreign index to be found in: their own index is read instead.
+        const bool covered = record && created.contains(record->facts.team_id) &&
+                             std::all_of(record->teams.begin(), record->teams.end(),
+                                         [&](const auto& t) { return created.contains(t.second); });
+        if (record) inputs.caseworkers.push_back(std::move(*record));
+        if (!covered) TRAPPE_RETURN_IF_ERROR(cases.AddCaseworker(tenant, cw, open_on));
       }
       break;
     }
