@@ -48,6 +48,7 @@ std::vector<CpuSpeed> MeasureCpuSpeeds() {
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
     if (CPU_ISSET(cpu, &allowed)) speeds.push_back({.cpu = cpu});
   }
+  if (speeds.empty()) return {};
   const std::vector<uint32_t> next = RandomCycle();
   bool moved = true;
   for (int round = 0; round < kRounds && moved; ++round) {
