@@ -82,12 +82,15 @@ class CaseCollector {
   std::deque<CaseRecord> records_;
 };
 
-Status AddCaseworker(const projection::ReadView& view, std::string_view tenant,
-                     const std::string& id, std::optional<CivilDate> open_on, CaseCollector& cases,
-                     LoadInputs& inputs) {
+// Adds a caseworker's record to the inputs; nullptr when they are not registered (valid
+// until the next record is added).
+Result<const CaseworkerRecord*> AddCaseworkerRecord(const projection::ReadView& view,
+                                                    std::string_view tenant, const std::string& id,
+                                                    LoadInputs& inputs) {
   TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, id));
-  if (record) inputs.caseworkers.push_back(std::move(*record));
-  return cases.AddCaseworker(tenant, id, open_on);
+  if (!record) return nullptr;
+  inputs.caseworkers.push_back(std::move(*record));
+  return &inputs.caseworkers.back();
 }
 
 v1::WeightModifierKind ModifierKind(rules::PointsReasonKind kind) {
@@ -122,7 +125,8 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
   CaseCollector cases(view, inputs);
   switch (scope) {
     case Scope::kCaseworker:
-      TRAPPE_RETURN_IF_ERROR(AddCaseworker(view, tenant, id, open_on, cases, inputs));
+      TRAPPE_RETURN_IF_ERROR(AddCaseworkerRecord(view, tenant, id, inputs).status());
+      TRAPPE_RETURN_IF_ERROR(cases.AddCaseworker(tenant, id, open_on));
       break;
     case Scope::kTeam: {
       // The team's own cases and those its members (anyone who ever belonged to it) held
@@ -131,8 +135,7 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
       TRAPPE_RETURN_IF_ERROR(cases.AddTeamForeign(tenant, id, open_on));
       TRAPPE_ASSIGN_OR_RETURN(auto members, ReadIds(view, kOrg, TeamMembersPrefix(tenant, id)));
       for (const std::string& member : members) {
-        TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, member));
-        if (record) inputs.caseworkers.push_back(std::move(*record));
+        TRAPPE_RETURN_IF_ERROR(AddCaseworkerRecord(view, tenant, member, inputs).status());
       }
       break;
     }
@@ -150,13 +153,13 @@ Result<LoadInputs> ReadLoadInputs(const projection::ReadView& view, std::string_
       const std::set<std::string_view> created(teams.begin(), teams.end());
       TRAPPE_ASSIGN_OR_RETURN(auto all, ReadIds(view, kOrg, CaseworkersPrefix(tenant)));
       for (const std::string& cw : all) {
-        TRAPPE_ASSIGN_OR_RETURN(auto record, ReadCaseworker(view, tenant, cw));
+        TRAPPE_ASSIGN_OR_RETURN(const CaseworkerRecord* record,
+                                AddCaseworkerRecord(view, tenant, cw, inputs));
         // A caseworker in a team that was never created (not possible through the API)
         // has no foreign index to be found in: their own index is read instead.
-        const bool covered = record && created.contains(record->facts.team_id) &&
+        const bool covered = record != nullptr && created.contains(record->facts.team_id) &&
                              std::all_of(record->teams.begin(), record->teams.end(),
                                          [&](const auto& t) { return created.contains(t.second); });
-        if (record) inputs.caseworkers.push_back(std::move(*record));
         if (!covered) TRAPPE_RETURN_IF_ERROR(cases.AddCaseworker(tenant, cw, open_on));
       }
       break;
