@@ -18,9 +18,11 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out;
 }
 
-void FillPartitions(const projection::Engine& engine, v1::ProjectionStatus* status) {
+// The partitions of what `view` reflects (the view the status's checksum is taken from).
+void FillPartitions(const projection::Engine& engine, const projection::ReadView& view,
+                    v1::ProjectionStatus* status) {
   std::vector<projection::PartitionLag> partitions;
-  if (Result<projection::CatchUpState> lag = engine.Lag(); lag.ok()) {
+  if (Result<projection::CatchUpState> lag = engine.LagAt(view); lag.ok()) {
     partitions = std::move(lag->partitions);
   } else {
     // The log cannot be asked: the checkpoints are still worth showing.
@@ -137,12 +139,16 @@ v1::ProjectionStatus AdminService::StatusOf(service::ServiceModule& module) cons
   const Status health = engine.Health();
   status.set_failed(metrics.failed || !health.ok());
   if (!health.ok()) status.set_error(health.ToString());
-  if (Result<std::string> checksum = engine.Checksum(); checksum.ok()) {
+  // The checksum and the partitions' offsets from one view of the store, so that a status
+  // with no lag has the checksum of everything the log held (two reads could straddle a
+  // batch: an older checksum beside newer offsets).
+  const std::shared_ptr<const projection::ReadView> view = engine.Snapshot();
+  if (Result<std::string> checksum = view->Checksum(); checksum.ok()) {
     status.set_checksum(*checksum);
   } else if (status.error().empty()) {
     status.set_error("checksum: " + checksum.status().ToString());
   }
-  FillPartitions(engine, &status);
+  FillPartitions(engine, *view, &status);
   const std::optional<projection::RebuildProgress> rebuild = engine.CurrentRebuild();
   status.set_rebuild_in_progress(rebuild.has_value() || Rebuilding(module.name()));
   if (rebuild.has_value()) {

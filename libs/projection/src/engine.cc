@@ -366,7 +366,17 @@ Status Engine::WaitFor(const std::vector<eventlog::Position>& positions,
 
 Result<CatchUpState> Engine::Lag() const {
   TRAPPE_ASSIGN_OR_RETURN(const auto ends, EndOffsets());
-  const auto next = Checkpoints();
+  return LagFrom(Checkpoints(), ends);
+}
+
+Result<CatchUpState> Engine::LagAt(const ReadView& view) const {
+  TRAPPE_ASSIGN_OR_RETURN(const auto next, view.Checkpoints());
+  TRAPPE_ASSIGN_OR_RETURN(const auto ends, EndOffsets());
+  return LagFrom(next, ends);
+}
+
+CatchUpState Engine::LagFrom(const std::vector<TopicPartitionOffset>& next,
+                             const std::vector<TopicPartitionOffset>& ends) {
   CatchUpState state;
   state.caught_up = true;
   for (const auto& end : ends) {

@@ -66,6 +66,38 @@ TEST(ProjectionEngineTest, AScanFromAKeyGivesThePrefixFromThere) {
   EXPECT_EQ(keys("0657/", "0658/"), Keys{});
 }
 
+// The lag of a view is that of its own checkpoints, not of the engine's latest ones: a
+// view taken before more records were applied still shows them as lag, so a status that
+// reports a view's checksum beside its lag never pairs an older checksum with no lag.
+TEST(ProjectionEngineTest, TheLagAtAViewCountsWhatWasAppliedAfterIt) {
+  TempDir dir;
+  MemoryEventLog log({{kCases, 1}});
+  ASSERT_OK_AND_ASSIGN(auto engine, Engine::Open(&log, std::make_shared<EventCountProjection>(),
+                                                 OptionsFor(dir.Sub("p"))));
+  for (int v = 1; v <= 3; ++v) ASSERT_OK(log.Append(kCases, {CaseRecord("0657", "case-1", v, 1)}));
+  ASSERT_OK(engine->CatchUp());
+  const auto before = engine->Snapshot();
+  ASSERT_OK_AND_ASSIGN(const std::string checksum_before, before->Checksum());
+  for (int v = 4; v <= 5; ++v) ASSERT_OK(log.Append(kCases, {CaseRecord("0657", "case-1", v, 1)}));
+  ASSERT_OK(engine->CatchUp());
+
+  ASSERT_OK_AND_ASSIGN(const CatchUpState at_before, engine->LagAt(*before));
+  EXPECT_FALSE(at_before.caught_up);
+  EXPECT_EQ(at_before.total_lag, 2);
+  ASSERT_EQ(at_before.partitions.size(), 1u);
+  EXPECT_EQ(at_before.partitions[0].next_offset, 3);
+  EXPECT_EQ(at_before.partitions[0].end_offset, 5);
+
+  const auto now = engine->Snapshot();
+  ASSERT_OK_AND_ASSIGN(const CatchUpState at_now, engine->LagAt(*now));
+  EXPECT_TRUE(at_now.caught_up);
+  EXPECT_EQ(at_now.total_lag, 0);
+  ASSERT_OK_AND_ASSIGN(const CatchUpState lag, engine->Lag());
+  EXPECT_EQ(lag.total_lag, 0);
+  ASSERT_OK_AND_ASSIGN(const std::string checksum_now, now->Checksum());
+  EXPECT_NE(checksum_now, checksum_before);
+}
+
 TEST(ProjectionEngineTest, WaitForBlocksUntilAnotherThreadApplies) {
   TempDir dir;
   MemoryEventLog log({{kCases, 2}});

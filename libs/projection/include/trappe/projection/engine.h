@@ -124,6 +124,10 @@ class Engine {
 
   // Per-partition lag against the log's end offsets now.
   [[nodiscard]] Result<CatchUpState> Lag() const;
+  // The lag of what `view` reflects (its checkpoints) against the log's end offsets now,
+  // which are read after the view was taken: a lag of 0 means the view holds every record
+  // the log had when asked. With a checksum of the same view, the two describe one state.
+  [[nodiscard]] Result<CatchUpState> LagAt(const ReadView& view) const;
   // True once the engine has reached the end offsets it saw when it started (or in any
   // completed CatchUp): the moment a service may begin to answer.
   bool InitialCatchUpDone() const;
@@ -165,6 +169,9 @@ class Engine {
   Status CatchUpHere(const std::vector<eventlog::TopicPartitionOffset>& target,
                      std::chrono::steady_clock::time_point deadline);
   Result<std::vector<eventlog::TopicPartitionOffset>> EndOffsets() const;
+  // Each partition's lag of `next` (next offsets to apply) behind `ends`.
+  static CatchUpState LagFrom(const std::vector<eventlog::TopicPartitionOffset>& next,
+                              const std::vector<eventlog::TopicPartitionOffset>& ends);
   std::shared_ptr<internal::Store> CurrentStore() const;
   void ReportRebuild(const RebuildProgress& progress, const ProgressFn& fn);
 
