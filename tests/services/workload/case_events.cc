@@ -11,6 +11,17 @@ using events::v1::EventEnvelope;
 
 Status CaseEventWriter::Append(const std::string& case_id, events::v1::AggregateType type,
                                const std::string& aggregate_id, CivilDate effective, EventEnvelope e) {
+  return Write(eventlog::kCaseEventsTopic, case_id, type, aggregate_id, effective, std::move(e));
+}
+
+Status CaseEventWriter::AppendOrg(events::v1::AggregateType type, const std::string& aggregate_id,
+                                  CivilDate effective, EventEnvelope e) {
+  return Write(eventlog::kOrgEventsTopic, "", type, aggregate_id, effective, std::move(e));
+}
+
+Status CaseEventWriter::Write(std::string_view topic, const std::string& case_id,
+                              events::v1::AggregateType type, const std::string& aggregate_id,
+                              CivilDate effective, EventEnvelope e) {
   char event_id[40];
   std::snprintf(event_id, sizeof(event_id), "00000000-0000-4000-9000-%012lld",
                 static_cast<long long>(next_event_++));
@@ -25,7 +36,7 @@ Status CaseEventWriter::Append(const std::string& case_id, events::v1::Aggregate
   e.set_schema_version(events::kSchemaVersion);
   eventlog::Record record{.key = events::RecordKey(e), .value = e.SerializeAsString()};
   for (const auto& h : events::KafkaHeaders(e)) record.headers.push_back({std::string(h.key), std::string(h.value)});
-  return log_->Append(eventlog::kCaseEventsTopic, {std::move(record)}).status();
+  return log_->Append(topic, {std::move(record)}).status();
 }
 
 Status CaseEventWriter::Opened(const std::string& case_id, const std::string& team_id, CivilDate on) {

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "trappe/common/civil_date.h"
 #include "trappe/common/status.h"
@@ -35,8 +36,16 @@ class CaseEventWriter {
   // Appends one envelope for `case_id` with the next version of its aggregate.
   Status Append(const std::string& case_id, events::v1::AggregateType type, const std::string& aggregate_id,
                 CivilDate effective, events::v1::EventEnvelope event);
+  // The same on trappe.org-events.v1, for an organisation aggregate (no case): what the
+  // workload service writes, for the states its API does not allow.
+  Status AppendOrg(events::v1::AggregateType type, const std::string& aggregate_id,
+                   CivilDate effective, events::v1::EventEnvelope event);
 
  private:
+  Status Write(std::string_view topic, const std::string& case_id, events::v1::AggregateType type,
+               const std::string& aggregate_id, CivilDate effective,
+               events::v1::EventEnvelope event);
+
   eventlog::EventLog* log_;
   std::string tenant_;
   std::map<std::string, uint64_t> versions_;

@@ -9,7 +9,6 @@
 
 #include "case_events.h"
 #include "trappe/common/status_grpc.h"
-#include "trappe/events/headers.h"
 #include "trappe/rules/follow_up_rules.h"
 #include "trappe/rules_proto/follow_up_rules.h"
 #include "trappe/service/convert.h"
@@ -680,24 +679,14 @@ TEST_F(WorkloadServiceTest, ASuggestionAnywhereCountsEveryCaseOpenOnTheDate) {
 TEST_F(WorkloadServiceTest, ASuggestionAnywhereCountsTheCasesOfACaseworkerInATeamNeverCreated) {
   RegisterOrganisation();
   events::v1::EventEnvelope e;
-  e.set_event_id("00000000-0000-4000-9000-00000000f001");
-  e.set_tenant(kTenant);
-  e.set_aggregate_type(events::v1::AGGREGATE_TYPE_CASEWORKER);
-  e.set_aggregate_id("olga");
-  e.set_aggregate_version(1);
-  *e.mutable_effective_date() = service::ToProtoDate(D("2024-01-01"));
-  e.set_actor("test");
-  e.set_schema_version(events::kSchemaVersion);
   auto* registered = e.mutable_caseworker_registered();
   registered->set_caseworker_id("olga");
   registered->set_display_name("Caseworker olga");
   registered->set_team_id("oest");
   registered->set_fte_milli(1000);
   *registered->mutable_start_date() = service::ToProtoDate(D("2024-01-01"));
-  eventlog::Record record{.key = events::RecordKey(e), .value = e.SerializeAsString()};
-  for (const auto& h : events::KafkaHeaders(e))
-    record.headers.push_back({std::string(h.key), std::string(h.value)});
-  ASSERT_OK(harness_.log().Append(eventlog::kOrgEventsTopic, {std::move(record)}).status());
+  ASSERT_OK(cases_->AppendOrg(events::v1::AGGREGATE_TYPE_CASEWORKER, "olga", D("2024-01-01"),
+                              std::move(e)));
   // o1: opened in "syd" (never created either) 2024-02-01, VERY_COMPLEX (10), olga primary.
   ASSERT_OK(cases_->Opened("o1", "syd", D("2024-02-01")));
   ASSERT_OK(cases_->Assigned("o1", "olga", true, D("2024-02-01")));
