@@ -83,9 +83,14 @@ std::string DescribeCpuSpeeds(const std::vector<CpuSpeed>& speeds) {
   return out;
 }
 
-void AddHostContext() {
+bool RunBenchmarks(int* argc, char** argv) {
+  benchmark::Initialize(argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(*argc, argv)) return false;
   const std::string speeds = DescribeCpuSpeeds(MeasureCpuSpeeds());
   if (!speeds.empty()) benchmark::AddCustomContext("cpu_speeds", speeds);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return true;
 }
 
 }  // namespace trappe::bench

@@ -27,20 +27,14 @@ std::vector<CpuSpeed> MeasureCpuSpeeds();
 // "cpu0 4.9 ns/step (1.00), cpu1 8.1 ns/step (0.60)"; "" for no speeds.
 std::string DescribeCpuSpeeds(const std::vector<CpuSpeed>& speeds);
 
-// Adds "cpu_speeds" (DescribeCpuSpeeds of MeasureCpuSpeeds) to the benchmark context.
-// Call after benchmark::Initialize and before benchmark::RunSpecifiedBenchmarks.
-void AddHostContext();
+// What BENCHMARK_MAIN() does, with "cpu_speeds" (DescribeCpuSpeeds of MeasureCpuSpeeds)
+// added to the benchmark context: Google Benchmark's flags, then the benchmarks. False
+// (nothing run) when an argument is not a flag it knows.
+bool RunBenchmarks(int* argc, char** argv);
 
 }  // namespace trappe::bench
 
 // BENCHMARK_MAIN() with the host context added.
-#define TRAPPE_BENCHMARK_MAIN()                                         \
-  int main(int argc, char** argv) {                                     \
-    ::benchmark::Initialize(&argc, argv);                               \
-    if (::benchmark::ReportUnrecognizedArguments(argc, argv)) return 1; \
-    ::trappe::bench::AddHostContext();                                  \
-    ::benchmark::RunSpecifiedBenchmarks();                              \
-    ::benchmark::Shutdown();                                            \
-    return 0;                                                           \
-  }                                                                     \
+#define TRAPPE_BENCHMARK_MAIN()                                                                   \
+  int main(int argc, char** argv) { return ::trappe::bench::RunBenchmarks(&argc, argv) ? 0 : 1; } \
   int main(int, char**)

@@ -373,11 +373,7 @@ bool ParseOwnFlags(int* argc, char** argv) {
 int main(int argc, char** argv) {
   trappe::log::Init(trappe::log::Level::kWarn);
   if (!trappe::ParseOwnFlags(&argc, argv)) return 2;
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  trappe::bench::AddHostContext();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
+  if (!trappe::bench::RunBenchmarks(&argc, argv)) return 2;
   trappe::municipality.reset();
   return 0;
 }

@@ -167,11 +167,7 @@ BENCHMARK(BM_Rebuild)
 
 int main(int argc, char** argv) {
   trappe::log::Init(trappe::log::Level::kWarn);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  trappe::bench::AddHostContext();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
+  if (!trappe::bench::RunBenchmarks(&argc, argv)) return 1;
   trappe::projection::filled_embedded_log.reset();
   return 0;
 }

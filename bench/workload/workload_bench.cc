@@ -186,23 +186,38 @@ v1::GetTeamLoadRequest TeamLoadRequest() {
   return r;
 }
 
-void BM_TeamLoad30x600(benchmark::State& state) {
+// Calls GetTeamLoad with `r` over the channel once per iteration and reports percentiles
+// of the wall time; `answered(status, response)` checks each answer (false: the benchmark
+// stops with an error).
+template <typename Answered>
+void TimeTeamLoadCalls(benchmark::State& state, const v1::GetTeamLoadRequest& r,
+                       Answered answered) {
   Fixture& f = Shared();
-  const v1::GetTeamLoadRequest r = TeamLoadRequest();
   std::vector<double> micros;
-  size_t caseworkers = 0;
-  size_t response_bytes = 0;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     v1::GetTeamLoadResponse out;
-    Check(f.stub->GetTeamLoad(ServiceHarness::Context().get(), r, &out));
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
-    caseworkers = static_cast<size_t>(out.team_load().caseworkers_size());
-    response_bytes = out.ByteSizeLong();
+    const grpc::Status status = f.stub->GetTeamLoad(ServiceHarness::Context().get(), r, &out);
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
+    if (!answered(status, out)) return;
   }
+  ReportPercentiles(state, micros);
+}
+
+void BM_TeamLoad30x600(benchmark::State& state) {
+  size_t caseworkers = 0;
+  size_t response_bytes = 0;
+  TimeTeamLoadCalls(state, TeamLoadRequest(),
+                    [&](const grpc::Status& status, const v1::GetTeamLoadResponse& out) {
+                      Check(status);
+                      caseworkers = static_cast<size_t>(out.team_load().caseworkers_size());
+                      response_bytes = out.ByteSizeLong();
+                      return true;
+                    });
   state.counters["caseworkers"] = static_cast<double>(caseworkers);
   state.counters["response_bytes"] = static_cast<double>(response_bytes);
-  ReportPercentiles(state, micros);
 }
 BENCHMARK(BM_TeamLoad30x600)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -211,23 +226,13 @@ BENCHMARK(BM_TeamLoad30x600)->Unit(benchmark::kMillisecond)->UseRealTime();
 // left is the transport's round trip and its hand-offs between the caller's thread and a
 // server thread.
 void BM_TransportFloor(benchmark::State& state) {
-  Fixture& f = Shared();
   v1::GetTeamLoadRequest r = TeamLoadRequest();
   r.clear_team_id();
-  std::vector<double> micros;
-  for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    v1::GetTeamLoadResponse out;
-    const grpc::Status s = f.stub->GetTeamLoad(ServiceHarness::Context().get(), r, &out);
-    micros.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
-            .count());
-    if (s.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
-      state.SkipWithError("the empty team id was not refused");
-      return;
-    }
-  }
-  ReportPercentiles(state, micros);
+  TimeTeamLoadCalls(state, r, [&](const grpc::Status& status, const v1::GetTeamLoadResponse&) {
+    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) return true;
+    state.SkipWithError("the empty team id was not refused");
+    return false;
+  });
 }
 BENCHMARK(BM_TransportFloor)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
@@ -396,11 +401,7 @@ BENCHMARK(BM_TeamSeries10Y)->Unit(benchmark::kMillisecond);
 }  // namespace trappe::workload
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  trappe::bench::AddHostContext();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
+  if (!trappe::bench::RunBenchmarks(&argc, argv)) return 1;
   trappe::workload::shared_fixture.reset();
   trappe::workload::shared_fixture_with_history.reset();
   return 0;
