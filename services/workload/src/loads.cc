@@ -66,8 +66,8 @@ class CaseCollector {
   std::function<bool(std::string_view)> Unseen() {
     return [this](std::string_view id) { return !seen_.contains(id); };
   }
-  std::function<void(CaseRecord)> Keep() {
-    return [this](CaseRecord record) {
+  std::function<void(CaseRecord&&)> Keep() {
+    return [this](CaseRecord&& record) {
       records_.push_back(std::move(record));
       seen_.insert(records_.back().facts.case_id);
     };

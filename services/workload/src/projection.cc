@@ -462,12 +462,13 @@ Result<std::vector<std::string>> ReadIds(const projection::ReadView& view,
 Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
                      std::string_view team_id, std::optional<CivilDate> open_on,
                      const std::function<bool(std::string_view case_id)>& wanted,
-                     const std::function<void(CaseRecord record)>& fn) {
+                     const std::function<void(CaseRecord&& record)>& fn) {
   return ScanDatedIndex(view, TeamCasesPrefix(tenant, team_id), open_on, wanted,
                         [&](std::string_view case_id, std::string_view value) -> Status {
-                          TRAPPE_ASSIGN_OR_RETURN(CaseRecord record,
-                                                  DecodeCaseRecord(case_id, value));
-                          fn(std::move(record));
+                          // Handed on from the result itself: a record is large.
+                          Result<CaseRecord> record = DecodeCaseRecord(case_id, value);
+                          if (!record.ok()) return record.status();
+                          fn(std::move(record.value()));
                           return Status::Ok();
                         });
 }
@@ -478,7 +479,7 @@ namespace {
 Status ScanKeyOnlyIndex(const projection::ReadView& view, std::string_view tenant,
                         const std::string& prefix, std::optional<CivilDate> open_on,
                         const std::function<bool(std::string_view case_id)>& wanted,
-                        const std::function<void(CaseRecord record)>& fn) {
+                        const std::function<void(CaseRecord&& record)>& fn) {
   std::vector<std::string> ids;
   TRAPPE_RETURN_IF_ERROR(ScanDatedIndex(view, prefix, open_on, wanted,
                                         [&](std::string_view case_id, std::string_view) {
@@ -499,7 +500,7 @@ Status ScanKeyOnlyIndex(const projection::ReadView& view, std::string_view tenan
 Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view tenant,
                            std::string_view caseworker_id, std::optional<CivilDate> open_on,
                            const std::function<bool(std::string_view case_id)>& wanted,
-                           const std::function<void(CaseRecord record)>& fn) {
+                           const std::function<void(CaseRecord&& record)>& fn) {
   return ScanKeyOnlyIndex(view, tenant, CaseworkerCasesPrefix(tenant, caseworker_id), open_on,
                           wanted, fn);
 }
@@ -507,7 +508,7 @@ Status ScanCaseworkerCases(const projection::ReadView& view, std::string_view te
 Status ScanTeamForeignCases(const projection::ReadView& view, std::string_view tenant,
                             std::string_view team_id, std::optional<CivilDate> open_on,
                             const std::function<bool(std::string_view case_id)>& wanted,
-                            const std::function<void(CaseRecord record)>& fn) {
+                            const std::function<void(CaseRecord&& record)>& fn) {
   return ScanKeyOnlyIndex(view, tenant, TeamForeignCasesPrefix(tenant, team_id), open_on, wanted,
                           fn);
 }

@@ -121,21 +121,21 @@ const WeightTableInForce& TableOn(const std::vector<WeightTableInForce>& tables,
 [[nodiscard]] Status ScanTeamCases(const projection::ReadView& view, std::string_view tenant,
                                    std::string_view team_id, std::optional<CivilDate> open_on,
                                    const std::function<bool(std::string_view case_id)>& wanted,
-                                   const std::function<void(CaseRecord record)>& fn);
+                                   const std::function<void(CaseRecord&& record)>& fn);
 // The same for the cases a caseworker ever held, or with `open_on` those that can be open
 // on that date (a key-only index: each wanted case is read from its record). DATA_LOSS if
 // an indexed case has no record.
 [[nodiscard]] Status ScanCaseworkerCases(
     const projection::ReadView& view, std::string_view tenant, std::string_view caseworker_id,
     std::optional<CivilDate> open_on, const std::function<bool(std::string_view case_id)>& wanted,
-    const std::function<void(CaseRecord record)>& fn);
+    const std::function<void(CaseRecord&& record)>& fn);
 // The same for the cases that anyone who ever belonged to the team held and that were
 // opened in another team (or in none): with ScanTeamCases, every case the team's query
 // counts.
 [[nodiscard]] Status ScanTeamForeignCases(
     const projection::ReadView& view, std::string_view tenant, std::string_view team_id,
     std::optional<CivilDate> open_on, const std::function<bool(std::string_view case_id)>& wanted,
-    const std::function<void(CaseRecord record)>& fn);
+    const std::function<void(CaseRecord&& record)>& fn);
 // Whether any case ever named the caseworker (whatever its dates).
 [[nodiscard]] Result<bool> HoldsAnyCase(const projection::ReadView& view, std::string_view tenant,
                                         std::string_view caseworker_id);
