@@ -5,6 +5,8 @@
 //                             round trip and thread hand-offs alone
 //   BM_TeamLoad30x600Handler  the same, handled on the benchmark's thread without the
 //                             transport; percentiles of that thread's CPU time
+//   BM_TeamLoadResponseCodec  the answer of BM_TeamLoad30x600 serialized and parsed again,
+//                             as the server and the caller do for every call
 //   BM_TeamLoad30x600With2400ClosedHandler
 //                             the handler again, for the same team with 2,400 closed cases
 //                             in its history (opened 2016-2023, each closed within 18 months)
@@ -235,6 +237,32 @@ void BM_TransportFloor(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_TransportFloor)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// What the transport adds to BM_TeamLoad30x600Handler besides the round trip: the server
+// serializes the answer (31.5 KB, about 650 case contributions) and the caller parses it.
+void BM_TeamLoadResponseCodec(benchmark::State& state) {
+  Fixture& f = Shared();
+  const v1::GetTeamLoadRequest r = TeamLoadRequest();
+  grpc::ServerContext context;
+  v1::GetTeamLoadResponse answer;
+  Check(f.service()->GetTeamLoad(&context, &r, &answer));
+  std::string bytes;
+  for (auto _ : state) {
+    bytes.clear();
+    if (!answer.SerializeToString(&bytes)) {
+      state.SkipWithError("the answer did not serialize");
+      break;
+    }
+    v1::GetTeamLoadResponse parsed;
+    if (!parsed.ParseFromString(bytes)) {
+      state.SkipWithError("the answer did not parse");
+      break;
+    }
+    benchmark::DoNotOptimize(parsed);
+  }
+  state.counters["response_bytes"] = static_cast<double>(bytes.size());
+}
+BENCHMARK(BM_TeamLoadResponseCodec)->Unit(benchmark::kMicrosecond);
 
 double ThreadCpuMicros() {
   timespec t{};
