@@ -112,9 +112,7 @@ class Overlay final : public ApplyContext {
   void Discard() {
     for (auto& state : families_) {
       for (auto* node : state.dirty) state.entries.erase(state.entries.find(node->first));
-      state.dirty.clear();
-      state.index.clear();
-      state.ordered = false;
+      EndBatch(state);
     }
   }
 
@@ -122,9 +120,7 @@ class Overlay final : public ApplyContext {
   void Committed() {
     for (auto& state : families_) {
       for (auto* node : state.dirty) node->second.dirty = false;
-      state.dirty.clear();
-      state.index.clear();
-      state.ordered = false;
+      EndBatch(state);
       if (state.entries.size() > max_cached_keys_) state.entries.clear();
     }
   }
@@ -163,6 +159,13 @@ class Overlay final : public ApplyContext {
     bool ordered = false;                     // scanned in this batch: keep `index`
     std::map<std::string_view, Node*> index;  // the dirty entries, by key
   };
+
+  // Forgets which entries the batch wrote, and their order (kept only for the batch).
+  static void EndBatch(FamilyState& state) {
+    state.dirty.clear();
+    state.index.clear();
+    state.ordered = false;
+  }
 
   // The value slot of `key`, marked as written by this batch.
   std::optional<std::string>& Write(FamilyState& state, std::string_view key) {
