@@ -1,16 +1,20 @@
 // Cases service benchmarks, embedded: a durable embedded log (fsync by group commit), the
-// cases module, a gRPC server on 127.0.0.1:0, and concurrent clients each on its own
-// connection. A "command" is either OpenCase naming the primary caseworker (open + assign,
-// two events) or AssignCaseworker of a co-worker on a case the client opened (one event);
-// clients alternate the two. Every command waits, as in production, until the service's
-// projection has applied it.
+// cases module, a gRPC server on 127.0.0.1:0, and concurrent clients, each on its own
+// connection or sharing fewer. A "command" is either OpenCase naming the primary
+// caseworker (open + assign, two events) or AssignCaseworker of a co-worker on a case the
+// client opened (one event); clients alternate the two. Every command waits, as in
+// production, until the service's projection has applied it.
 //
 //   BM_PacedOpenAssign/<rate>/<clients>/<seconds>: open loop at a fixed total rate; the
 //     latency of each command is measured from its scheduled start (no coordinated
 //     omission). Counters: p50_ms, p99_ms, max_ms, achieved commands/s, errors.
-//   BM_MaxOpenAssign/<clients>/<seconds>: closed loop, every client as fast as it can;
-//     commands_per_s is the maximum rate. The 60-second run includes what a short run
-//     misses: the stores' memtable flushes and compactions.
+//   BM_MaxOpenAssign/<clients>/<seconds>/<connections>: closed loop, every client as fast
+//     as it can; commands_per_s is the maximum rate. The 60-second run includes what a
+//     short run misses: the stores' memtable flushes and compactions. With as many
+//     connections as clients, each client is a separate caller (its own TCP connection);
+//     with one, the clients are concurrent calls of one application on one gRPC channel,
+//     as gRPC recommends (a channel multiplexes calls over HTTP/2) and as load tools such
+//     as ghz run by default.
 #include <benchmark/benchmark.h>
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
@@ -84,14 +88,16 @@ std::string CprFor(uint64_t n) {
   return buf;
 }
 
-// One client of the load: its own connection and at most one command in flight. Clients
-// alternate OpenCase (naming the primary) and AssignCaseworker (a co-worker on the case
-// the client opened last). Driven by Run below through gRPC's asynchronous API.
+// One client of the load: at most one command in flight, on connection number
+// `connection` (clients given the same number share one). Clients alternate OpenCase
+// (naming the primary) and AssignCaseworker (a co-worker on the case the client opened
+// last). Driven by Run below through gRPC's asynchronous API.
 class Client {
  public:
-  Client(const std::string& address, int index, grpc::CompletionQueue* cq) : cq_(cq) {
+  Client(const std::string& address, int connection, grpc::CompletionQueue* cq) : cq_(cq) {
     grpc::ChannelArguments args;
-    args.SetInt("trappe.bench.client", index);  // one connection per client
+    // gRPC shares one connection between channels with equal arguments.
+    args.SetInt("trappe.bench.connection", connection);
     stub_ = v1::CaseService::NewStub(
         grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
     prefix_ = "bench-" + NewUuid() + "-";
@@ -185,8 +191,9 @@ double Percentile(std::vector<double>& sorted, double p) {
   return sorted[i];
 }
 
-// Runs `clients` clients for `seconds`; with rate > 0 each client is paced open-loop.
-void Run(benchmark::State& state, double rate, int clients, int seconds) {
+// Runs `clients` clients over `connections` connections for `seconds`; with rate > 0 each
+// client is paced open-loop.
+void Run(benchmark::State& state, double rate, int clients, int seconds, int connections) {
   log::Init(log::Level::kWarn);
   Fixture fixture;
   if (Status s = fixture.Open(); !s.ok()) {
@@ -204,7 +211,7 @@ void Run(benchmark::State& state, double rate, int clients, int seconds) {
   double elapsed = 0;
   for (auto _ : state) {
     for (int c = 0; c < clients; ++c) {
-      pool.push_back(std::make_unique<Client>(fixture.server->address(), c, &cq));
+      pool.push_back(std::make_unique<Client>(fixture.server->address(), c % connections, &cq));
     }
     const Clock::time_point start = Clock::now();
     const Clock::time_point end = start + std::chrono::seconds(seconds);
@@ -260,11 +267,12 @@ void Run(benchmark::State& state, double rate, int clients, int seconds) {
   state.counters["p99_ms"] = Percentile(all, 0.99);
   state.counters["max_ms"] = all.empty() ? 0 : all.back();
   state.counters["errors"] = static_cast<double>(errors);
+  state.counters["connections"] = connections;
 }
 
 void BM_PacedOpenAssign(benchmark::State& state) {
   Run(state, static_cast<double>(state.range(0)), static_cast<int>(state.range(1)),
-      static_cast<int>(state.range(2)));
+      static_cast<int>(state.range(2)), /*connections=*/static_cast<int>(state.range(1)));
 }
 BENCHMARK(BM_PacedOpenAssign)
     ->Args({500, 16, 10})
@@ -273,12 +281,15 @@ BENCHMARK(BM_PacedOpenAssign)
     ->UseRealTime();
 
 void BM_MaxOpenAssign(benchmark::State& state) {
-  Run(state, 0, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  Run(state, 0, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)),
+      static_cast<int>(state.range(2)));
 }
 BENCHMARK(BM_MaxOpenAssign)
-    ->Args({16, 10})
-    ->Args({64, 10})
-    ->Args({64, 60})  // sustained: memtable flushes and compactions in the stores
+    ->Args({16, 10, 16})
+    ->Args({64, 10, 64})
+    ->Args({64, 60, 64})  // sustained: memtable flushes and compactions in the stores
+    ->Args({64, 10, 1})   // the same clients as one application's calls on one channel
+    ->Args({64, 60, 1})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
