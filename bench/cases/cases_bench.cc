@@ -5,9 +5,9 @@
 // client opened (one event); clients alternate the two. Every command waits, as in
 // production, until the service's projection has applied it.
 //
-//   BM_PacedOpenAssign/<rate>/<clients>/<seconds>: open loop at a fixed total rate; the
-//     latency of each command is measured from its scheduled start (no coordinated
-//     omission). Counters: p50_ms, p99_ms, max_ms, achieved commands/s, errors.
+//   BM_PacedOpenAssign/<rate>/<clients>/<seconds>/<connections>: open loop at a fixed
+//     total rate; the latency of each command is measured from its scheduled start (no
+//     coordinated omission). Counters: p50_ms, p99_ms, max_ms, achieved commands/s, errors.
 //   BM_MaxOpenAssign/<clients>/<seconds>/<connections>: closed loop, every client as fast
 //     as it can; commands_per_s is the maximum rate. The 60-second run includes what a
 //     short run misses: the stores' memtable flushes and compactions. With as many
@@ -272,10 +272,11 @@ void Run(benchmark::State& state, double rate, int clients, int seconds, int con
 
 void BM_PacedOpenAssign(benchmark::State& state) {
   Run(state, static_cast<double>(state.range(0)), static_cast<int>(state.range(1)),
-      static_cast<int>(state.range(2)), /*connections=*/static_cast<int>(state.range(1)));
+      static_cast<int>(state.range(2)), static_cast<int>(state.range(3)));
 }
 BENCHMARK(BM_PacedOpenAssign)
-    ->Args({500, 16, 10})
+    ->Args({500, 16, 10, 16})
+    ->Args({500, 16, 10, 1})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
