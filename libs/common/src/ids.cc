@@ -26,8 +26,9 @@ void FillRandom(unsigned char* out, size_t size) {
   }
 }
 
-// Random bytes for ids, drawn from the kernel a block at a time: one getrandom call per
-// 256 ids instead of one per id (every command that creates something makes one or more).
+// Random bytes for ids and nonces, drawn from the kernel a block at a time: one getrandom
+// call per 256 ids instead of one per id (every command that creates something makes one
+// or more).
 // Per thread, so no lock; a forked child starts with an empty block, so it never repeats
 // its parent's ids.
 class RandomBlock {
@@ -43,6 +44,10 @@ class RandomBlock {
   }
 
   void Take(unsigned char* out, size_t size) {
+    if (size > kBytes) {
+      FillRandom(out, size);
+      return;
+    }
     if (size > kBytes - used_) {
       FillRandom(bytes_.data(), kBytes);
       used_ = 0;
@@ -76,6 +81,10 @@ bool IsHex(char c) {
 }
 
 }  // namespace
+
+void RandomPublicBytes(unsigned char* out, size_t size) {
+  RandomBlock::ThisThread().Take(out, size);
+}
 
 std::string NewUuid() {
   std::array<unsigned char, 16> bytes{};

@@ -91,20 +91,17 @@ std::string PersonalDataVault::BlindIndex(std::string_view tenant, std::string_v
   return mac;
 }
 
-std::string PersonalDataVault::NewWrappedKey(std::string_view tenant,
-                                             std::string_view key_id) const {
-  std::string data_key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, '\0');
-  crypto_aead_xchacha20poly1305_ietf_keygen(Bytes(data_key));
+std::string PersonalDataVault::WrapNewKey(std::string_view tenant, std::string_view key_id,
+                                          std::string_view data_key) const {
   const std::string ad = "key/" + StoreKey(tenant, key_id);
   std::string wrapped(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + data_key.size() +
                           crypto_aead_xchacha20poly1305_ietf_ABYTES,
                       '\0');
-  randombytes_buf(Bytes(wrapped), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  RandomPublicBytes(Bytes(wrapped), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   unsigned long long length = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       Bytes(wrapped) + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &length, Bytes(data_key),
       data_key.size(), Bytes(ad), ad.size(), nullptr, Bytes(wrapped), Bytes(wrapping_key_));
-  sodium_memzero(data_key.data(), data_key.size());
   return wrapped;
 }
 
@@ -112,14 +109,23 @@ Result<std::string> PersonalDataVault::TakeNewKey(std::string_view tenant) {
   std::lock_guard lock(fresh_mu_);
   std::vector<std::string>& fresh = fresh_[std::string(tenant)];
   if (fresh.empty()) {
+    // The batch's keys in one draw from the kernel instead of a system call per key,
+    // wiped as soon as they are wrapped.
+    constexpr size_t kKeyBytes = crypto_aead_xchacha20poly1305_ietf_KEYBYTES;
+    std::string keys(kKeyBatch * kKeyBytes, '\0');
+    randombytes_buf(Bytes(keys), keys.size());
     std::vector<std::string> ids;
     rocksdb::WriteBatch batch;
-    for (size_t i = 0; i < kKeyBatch; ++i) {
+    Status added;
+    for (size_t i = 0; i < kKeyBatch && added.ok(); ++i) {
       std::string key_id = NewUuid();
-      std::string wrapped = NewWrappedKey(tenant, key_id);
-      TRAPPE_RETURN_IF_ERROR(FromRocks(batch.Put(StoreKey(tenant, key_id), wrapped), "batch"));
+      const std::string wrapped =
+          WrapNewKey(tenant, key_id, std::string_view(keys).substr(i * kKeyBytes, kKeyBytes));
+      added = FromRocks(batch.Put(StoreKey(tenant, key_id), wrapped), "batch");
       ids.push_back(std::move(key_id));
     }
+    sodium_memzero(keys.data(), keys.size());
+    TRAPPE_RETURN_IF_ERROR(added);
     rocksdb::WriteOptions write;
     write.sync = true;  // a key lost after its data was logged would lose the data
     TRAPPE_RETURN_IF_ERROR(FromRocks(db_->Write(write, &batch), "put"));
@@ -168,7 +174,7 @@ Result<v1::EncryptedPersonalData> PersonalDataVault::Seal(std::string_view tenan
   std::string plain = data.SerializeAsString();
   const std::string ad = StoreKey(tenant, child_id);
   std::string nonce(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, '\0');
-  randombytes_buf(Bytes(nonce), nonce.size());
+  RandomPublicBytes(Bytes(nonce), nonce.size());
   std::string cipher(plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
   unsigned long long length = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(Bytes(cipher), &length, Bytes(plain), plain.size(),

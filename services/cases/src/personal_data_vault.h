@@ -68,8 +68,9 @@ class PersonalDataVault {
   PersonalDataVault(std::unique_ptr<rocksdb::DB> db, std::string blind_index_key,
                     std::string wrapping_key);
   Result<std::string> DataKey(std::string_view tenant, std::string_view key_id) const;
-  // A fresh data key for `key_id`, wrapped for storage.
-  std::string NewWrappedKey(std::string_view tenant, std::string_view key_id) const;
+  // `data_key` (fresh random bytes) for `key_id`, wrapped for storage.
+  std::string WrapNewKey(std::string_view tenant, std::string_view key_id,
+                         std::string_view data_key) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   const std::string blind_index_key_;

@@ -73,6 +73,23 @@ TEST(IdsTest, AForkedChildDoesNotRepeatItsParentsIds) {
   EXPECT_NE(from_child, NewUuid()) << "the child drew the parent's next random bytes";
 }
 
+TEST(IdsTest, RandomPublicBytesNeverRepeatAcrossDrawsAndBlocks) {
+  // 24-byte nonces: 400 of them span three of a thread's 4 KiB blocks.
+  std::set<std::string> seen;
+  for (int i = 0; i < 400; ++i) {
+    std::string nonce(24, '\0');
+    RandomPublicBytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size());
+    EXPECT_TRUE(seen.insert(nonce).second) << "draw " << i << " repeated an earlier one";
+  }
+  // Larger than a block: drawn from the kernel directly, and still random.
+  std::string large_a(5000, '\0');
+  std::string large_b(5000, '\0');
+  RandomPublicBytes(reinterpret_cast<unsigned char*>(large_a.data()), large_a.size());
+  RandomPublicBytes(reinterpret_cast<unsigned char*>(large_b.data()), large_b.size());
+  EXPECT_NE(large_a, large_b);
+  EXPECT_NE(large_a, std::string(5000, '\0'));
+}
+
 TEST(IdsTest, IsUuidRejectsOtherShapes) {
   EXPECT_TRUE(IsUuid("3B241101-E2BB-4255-8CAF-4136C566A962"));
   EXPECT_FALSE(IsUuid(""));

@@ -84,6 +84,31 @@ TEST(PersonalDataVaultTest, KeysAreKeptPerTenantAcrossAReopen) {
   }
 }
 
+// The keys of one batch are drawn together: each must still be a key of its own, and
+// every sealing a nonce of its own.
+TEST(PersonalDataVaultTest, KeysOfABatchAndNoncesOfSealingsAreAllDifferent) {
+  trappe::testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto vault, PersonalDataVault::Open(dir.Sub("keys"), kMasterKey));
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < PersonalDataVault::kKeyBatch; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string key, vault->TakeNewKey("0657"));
+    keys.push_back(std::move(key));
+  }
+  v1::PersonalData data;
+  data.set_cpr_number("0101101234");
+  std::set<std::string> nonces;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_OK_AND_ASSIGN(v1::EncryptedPersonalData sealed,
+                         vault->Seal("0657", "child-1", keys[i], data));
+    EXPECT_TRUE(nonces.insert(sealed.nonce()).second) << "nonce repeated at sealing " << i;
+    ASSERT_OK_AND_ASSIGN(const v1::PersonalData opened, vault->Open("0657", "child-1", sealed));
+    EXPECT_EQ(opened.cpr_number(), "0101101234");
+    // Named as sealed by the batch's next key, the data must not open.
+    sealed.set_key_id(keys[(i + 1) % keys.size()]);
+    EXPECT_STATUS(vault->Open("0657", "child-1", sealed), StatusCode::kDataLoss, "does not open");
+  }
+}
+
 // A backup of the key store opens as a key store: the keys it held when copied seal and
 // open as before, also after the original erased one (the copy keeps it until it is
 // destroyed: docs/operations.md), and a key taken after the copy is not in it.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,6 +12,12 @@ namespace trappe {
 // A new random UUID v4 in canonical lower-case form, e.g.
 // "3b241101-e2bb-4255-8caf-4136c566a962".
 std::string NewUuid();
+
+// Fills `out` with `size` bytes from the operating system's CSPRNG, drawn a block at a
+// time per thread, as for NewUuid: for values that must be unpredictable and never repeat
+// but need not stay secret (ids, nonces). A forked child never repeats its parent's bytes.
+// Secret keys are drawn from the kernel directly, so that none wait in memory.
+void RandomPublicBytes(unsigned char* out, size_t size);
 
 // True for the canonical 8-4-4-4-12 hexadecimal form (either case).
 bool IsUuid(std::string_view text);
