@@ -80,6 +80,9 @@ Result<std::shared_ptr<Store>> Store::Open(const std::filesystem::path& path,
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
+  // Compactions read their input files in 2 MiB steps (RocksDB's default from 8.0 on; 7.x
+  // reads block by block, a system call per 4 KiB).
+  db_options.compaction_readahead_size = 2 << 20;
 
   // Open every family the store already has, too: a family the projection dropped must
   // still be named for RocksDB to open the database.
