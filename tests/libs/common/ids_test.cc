@@ -74,7 +74,8 @@ TEST(IdsTest, AForkedChildDoesNotRepeatItsParentsIds) {
 }
 
 TEST(IdsTest, RandomPublicBytesNeverRepeatAcrossDrawsAndBlocks) {
-  // 24-byte nonces: 400 of them span three of a thread's 4 KiB blocks.
+  // 24-byte nonces: 400 of them (9,600 bytes) need at least two refills of the thread's
+  // 4 KiB block.
   std::set<std::string> seen;
   for (int i = 0; i < 400; ++i) {
     std::string nonce(24, '\0');

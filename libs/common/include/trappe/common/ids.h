@@ -1,4 +1,5 @@
-// Identifiers: random UUID v4 from the operating system's CSPRNG (getrandom(2)).
+// Identifiers, random UUID v4, and other random public bytes (nonces), all from the
+// operating system's CSPRNG (getrandom(2)).
 #pragma once
 
 #include <atomic>
